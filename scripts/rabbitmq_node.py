@@ -1,0 +1,135 @@
+"""A private RabbitMQ node on free loopback ports, for machines without a Docker engine.
+
+Used by the test fixture and by `./herald up`. The node keeps all its state in a temporary
+directory (its own Erlang cookie included, via HOME), so it never touches a system-wide broker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
+INSTALL_HINT = (
+    "Install Debian's RabbitMQ with `apt-get install -y rabbitmq-server`, or set HERALD_TEST_AMQP_URL "
+    "to a broker you already run, or start a Docker engine so testcontainers can run one."
+)
+
+
+class BrokerUnavailable(RuntimeError):
+    """No RabbitMQ could be had; the message says how to get one."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RabbitMQNode:
+    name: str
+    base: Path
+    amqp_port: int
+    management_port: int | None
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+
+    def ctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(CTL), "-n", self.name, *args],
+            env=self.env, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.ctl("stop", timeout=60)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def node_environment(name: str, base: Path, amqp_port: int, management_port: int | None) -> dict[str, str]:
+    plugins = base / "enabled_plugins"
+    plugins.write_text("[rabbitmq_management].\n" if management_port else "[].\n")
+    config = base / "rabbitmq.conf"
+    lines = ["loopback_users.guest = true", "log.console = false", "log.file.level = warning"]
+    if management_port:
+        lines += [f"management.tcp.port = {management_port}", "management.tcp.ip = 127.0.0.1"]
+    config.write_text("\n".join(lines) + "\n")
+    env = dict(os.environ)
+    env.update(
+        HOME=str(base),  # the Erlang cookie lives here, private to this node
+        RABBITMQ_NODENAME=name,
+        RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+        RABBITMQ_NODE_PORT=str(amqp_port),
+        RABBITMQ_DIST_PORT=str(free_port()),
+        RABBITMQ_MNESIA_BASE=str(base / "mnesia"),
+        RABBITMQ_LOG_BASE=str(base / "log"),
+        RABBITMQ_PID_FILE=str(base / "node.pid"),
+        RABBITMQ_ENABLED_PLUGINS_FILE=str(plugins),
+        RABBITMQ_CONFIG_FILE=str(config),
+    )
+    return env
+
+
+def start_node(
+    base: Path, amqp_port: int | None = None, management_port: int | None = None, timeout: float = 90
+) -> RabbitMQNode:
+    """Start a node whose data lives under `base`; return once it accepts AMQP connections."""
+    if not SERVER.exists():
+        raise BrokerUnavailable(f"RabbitMQ is not installed here ({SERVER} is missing). {INSTALL_HINT}")
+    base.mkdir(parents=True, exist_ok=True)
+    port = amqp_port or free_port()
+    name = f"herald-{port}@localhost"
+    env = node_environment(name, base, port, management_port)
+    with (base / "server.out").open("ab") as log:
+        process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    node = RabbitMQNode(name, base, port, management_port, process, env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = (base / "server.out").read_text(errors="replace")[-2000:]
+            raise BrokerUnavailable(f"rabbitmq-server exited with {process.returncode}:\n{tail}")
+        if _accepts(port):
+            return node
+        time.sleep(0.2)  # polling a port: there is no event to wait on
+    node.stop()
+    raise BrokerUnavailable(f"rabbitmq-server did not accept connections on port {port} in {timeout:.0f} s")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(b"AMQP\x00\x00\x09\x01")
+            return bool(conn.recv(1))
+    except OSError:
+        return False
+
+
+@contextmanager
+def private_node(management: bool = False) -> Iterator[RabbitMQNode]:
+    base = Path(tempfile.mkdtemp(prefix="herald-rabbitmq-"))
+    node = start_node(base, management_port=free_port() if management else None)
+    try:
+        yield node
+    finally:
+        node.stop()
+        shutil.rmtree(base, ignore_errors=True)

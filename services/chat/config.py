@@ -1,0 +1,20 @@
+"""The chat instance's settings, read from HERALD_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+
+class ChatSettings(CommonSettings):
+    auth_mode: Literal["password", "header"] = Field(default="password", description="How users log in.")
+    auth_header: str = Field(default="X-Forwarded-User", description="In header mode, the header naming the user.")
+    users_file: Path = Field(default=Path("config/users.toml"), description="In password mode, the users file.")
+    inbox_prefetch: int = Field(default=64, gt=0, description="Unacked events per user inbox consumer.")
+    render_attempts: int = Field(default=3, gt=0, description="Failed renders before an event is dead-lettered.")
+    session_timeout_seconds: int | None = Field(
+        default=None, gt=0, description="Overrides Chainlit's project.session_timeout when set.")

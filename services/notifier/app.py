@@ -1,0 +1,72 @@
+"""The notifier's composition root: settings, keyring, answer store and publisher, wired in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from services.notifier import events_route
+from services.notifier.api_keys import ApiKeyring
+from services.notifier.config import NotifierSettings
+from services.notifier.idempotency import AnswerStore
+from services.notifier.openapi import install_openapi
+from services.notifier.problems import install_problem_handlers, problem_response
+from services.notifier.publisher import EventPublisher
+from shared.topology import InboxArguments
+
+log = logging.getLogger("herald.notifier")
+
+
+def create_app(settings: NotifierSettings | None = None) -> FastAPI:
+    settings = settings or NotifierSettings()
+    # Read the keys before serving, so a broken keys file stops the start with a clear message.
+    keyring = ApiKeyring.load(settings.api_keys_file)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.answers = await AnswerStore.open(settings.state_db, settings.idempotency_hours * 3600)
+        app.state.publisher = EventPublisher(
+            settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds)
+        app.state.publisher.start()
+        purging = asyncio.create_task(_purge_hourly(app.state.answers))
+        try:
+            yield
+        finally:
+            purging.cancel()
+            await app.state.publisher.close()
+            await app.state.answers.close()
+
+    app = FastAPI(title="Herald notifier", version="1", lifespan=lifespan,
+                  description="Publishes events to the people in live Chainlit chats.")
+    app.state.settings = settings
+    app.state.keyring = keyring
+    install_problem_handlers(app)
+    install_openapi(app)
+    app.include_router(events_route.router)
+
+    @app.get("/healthz", summary="The process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The broker link is up")
+    async def readyz() -> JSONResponse:
+        if app.state.publisher.ready:
+            return JSONResponse({"status": "ready"})
+        return problem_response(503, "The notifier is not connected to the broker yet.",
+                                headers={"Retry-After": str(settings.retry_after_seconds)})
+
+    return app
+
+
+async def _purge_hourly(answers: AnswerStore) -> None:
+    while True:
+        await asyncio.sleep(3600)
+        try:
+            await answers.purge_expired()
+        except Exception:
+            log.exception("purging old idempotency answers failed; trying again in an hour")

@@ -1,0 +1,111 @@
+"""The event contract: what a publisher sends, and what travels on the wire to the chat instances.
+
+One module, imported by both services, so the two sides can never disagree about an event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+# The wire format's version. Bump it only for a change old consumers cannot read; additive
+# optional fields keep the version.
+SCHEMA_VERSION = 1
+
+MAX_BODY_BYTES = 16 * 1024
+
+# User ids become AMQP routing keys and queue names, so they may not hold topic wildcards
+# ("*", "#") or whitespace. Email-like ids are allowed.
+UserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@+-]{1,128}$")]
+EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UserTarget(_Strict):
+    """Every connected session of one user; kept in the user's inbox while they are offline."""
+
+    user: UserId
+
+
+# The target is a union so that the session, thread, group and broadcast targets can join it
+# without changing the envelope around it.
+Target = UserTarget
+
+
+def _body_within_limit(body: str) -> str:
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise ValueError(f"body is {len(body.encode())} bytes; the limit is {MAX_BODY_BYTES} bytes")
+    return body
+
+
+Body = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    AfterValidator(_body_within_limit),
+    Field(description="Markdown, at most 16 KiB (UTF-8)."),
+]
+
+
+class EventRequest(_Strict):
+    """What a publisher POSTs. `source` and `created_at` are not accepted from the client."""
+
+    id: EventId | None = Field(default=None, description="Unique id; generated when omitted.")
+    target: Target
+    title: Annotated[str, StringConstraints(max_length=256)] | None = None
+    body: Body
+    severity: Severity = Severity.INFO
+    ttl_seconds: Annotated[int, Field(gt=0, le=30 * 24 * 3600)] | None = None
+    data: dict[str, Any] | None = None
+
+    def to_event(self, source: str, now: datetime | None = None) -> Event:
+        return Event(
+            id=self.id or new_event_id(),
+            target=self.target,
+            title=self.title,
+            body=self.body,
+            severity=self.severity,
+            ttl_seconds=self.ttl_seconds,
+            data=self.data,
+            source=source,
+            created_at=now or datetime.now(UTC),
+        )
+
+
+class Event(_Strict):
+    """An accepted event, as it travels on the wire."""
+
+    v: Literal[1] = 1  # SCHEMA_VERSION
+    id: EventId
+    target: Target
+    title: str | None = None
+    body: str
+    severity: Severity = Severity.INFO
+    source: str
+    created_at: datetime
+    ttl_seconds: int | None = None
+    data: dict[str, Any] | None = None
+
+    def to_wire(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_wire(cls, raw: bytes) -> Event:
+        return cls.model_validate_json(raw)
+
+
+def new_event_id() -> str:
+    return f"evt_{uuid.uuid4().hex}"

@@ -1,0 +1,67 @@
+"""Fixtures shared by every tier: a real broker, keys and users files, and the services as processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from services.chat.users import add_user
+from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
+from tests.support import processes
+from tests.support.broker import rabbitmq_url
+
+PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
+
+
+@dataclass(frozen=True)
+class Keys:
+    publisher: str
+    no_scope: str
+    groups: str
+    file: Path
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    with rabbitmq_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("herald")
+
+
+@pytest.fixture(scope="session")
+def keys(workdir: Path) -> Keys:
+    publisher, no_scope, groups = new_key(), new_key(), new_key()
+    path = workdir / "api-keys.toml"
+    path.write_text("\n".join([
+        config_entry("tests", publisher, [PUBLISH_EVENTS]),
+        config_entry("reader", no_scope, []),
+        config_entry("admin", groups, [PUBLISH_EVENTS, WRITE_GROUPS]),
+    ]))
+    return Keys(publisher, no_scope, groups, path)
+
+
+@pytest.fixture(scope="session")
+def users_file(workdir: Path) -> Path:
+    path = workdir / "users.toml"
+    for user, password in PASSWORDS.items():
+        add_user(path, user, password)
+    return path
+
+
+@pytest.fixture(scope="session")
+def notifier(amqp_url: str, keys: Keys, workdir: Path) -> Iterator[processes.Service]:
+    with processes.notifier(amqp_url, keys.file, workdir) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[processes.Service]:
+    with processes.chat(amqp_url, users_file, workdir) as service:
+        yield service

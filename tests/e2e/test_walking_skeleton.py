@@ -1,0 +1,88 @@
+"""A REST event reaches the right user's live chats, through a real broker, notifier and chat."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORDS, Keys
+from tests.support.chat_client import login, open_tab
+from tests.support.processes import Service
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+async def post_event(notifier: Service, key: str, event: dict[str, Any], **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=notifier.url) as http:
+        return await http.post("/v1/events", json=event, headers={"Authorization": f"Bearer {key}", **headers})
+
+
+def an_event(user: str, body: str | None = None, **fields: Any) -> dict[str, Any]:
+    return {"target": {"user": user}, "body": body or f"hello {user} {uuid.uuid4().hex[:8]}", **fields}
+
+
+async def test_an_event_reaches_every_tab_of_its_user_and_nobody_else(
+        notifier: Service, chat: Service, keys: Keys) -> None:
+    alice_token = await login(chat.url, "alice", PASSWORDS["alice"])
+    bob_token = await login(chat.url, "bob", PASSWORDS["bob"])
+    alice_tabs = [await open_tab(chat.url, alice_token), await open_tab(chat.url, alice_token)]
+    bob = await open_tab(chat.url, bob_token)
+    try:
+        event = an_event("alice", "**Deploy** finished", title="CI", severity="success")
+        response = await post_event(notifier, keys.publisher, event)
+        assert response.status_code == 202, response.text
+        accepted = response.json()
+        assert accepted["status"] == "accepted"
+
+        for tab in alice_tabs:
+            await wait_until(lambda tab=tab: len(tab.herald_events()) >= 1, what="alice's tab to show the event")
+        with pytest.raises(AssertionError):  # bob must stay empty for 2 s
+            await wait_until(lambda: bool(bob.herald_events()), timeout=2)
+        for tab in alice_tabs:
+            [shown] = tab.herald_events()
+            assert shown["metadata"]["herald_event_id"] == accepted["id"]
+            assert "**Deploy** finished" in shown["output"]
+            assert "CI" in shown["output"] and "✅" in shown["output"]
+            assert shown["name"] == "tests"  # the author is the API key's name
+    finally:
+        for tab in (*alice_tabs, bob):
+            await tab.disconnect()
+
+
+async def test_an_event_for_a_user_never_seen_waits_for_them(notifier: Service, chat: Service, keys: Keys) -> None:
+    response = await post_event(notifier, keys.publisher, an_event("carol", "while you were away"))
+    assert response.status_code == 202, response.text
+
+    carol = await open_tab(chat.url, await login(chat.url, "carol", PASSWORDS["carol"]))
+    try:
+        await wait_until(lambda: len(carol.herald_events()) == 1, what="carol's waiting event")
+        assert carol.event_ids() == [response.json()["id"]]
+        assert "while you were away" in carol.herald_events()[0]["output"]
+    finally:
+        await carol.disconnect()
+
+
+async def test_a_repeated_event_id_or_idempotency_key_publishes_once(
+        notifier: Service, chat: Service, keys: Keys) -> None:
+    dave = await open_tab(chat.url, await login(chat.url, "dave", PASSWORDS["dave"]))
+    try:
+        event_id = f"evt-{uuid.uuid4().hex}"
+        first = await post_event(notifier, keys.publisher, an_event("dave", id=event_id))
+        again = await post_event(notifier, keys.publisher, an_event("dave", id=event_id))
+        idem = uuid.uuid4().hex
+        keyed = await post_event(notifier, keys.publisher, an_event("dave"), **{"Idempotency-Key": idem})
+        keyed_again = await post_event(notifier, keys.publisher, an_event("dave"), **{"Idempotency-Key": idem})
+        assert [r.status_code for r in (first, again, keyed, keyed_again)] == [202] * 4
+        assert again.json() == first.json() == {"id": event_id, "status": "accepted"}
+        assert keyed_again.json() == keyed.json()
+
+        # A marker published last: once it shows, everything before it has been delivered.
+        marker = await post_event(notifier, keys.publisher, an_event("dave", "marker"))
+        await wait_until(lambda: marker.json()["id"] in dave.event_ids(), what="the marker event")
+        assert dave.event_ids() == [event_id, keyed.json()["id"], marker.json()["id"]]
+    finally:
+        await dave.disconnect()

@@ -1,0 +1,61 @@
+"""A real socket.io client of the Chainlit chat: one browser tab, as Chainlit's frontend speaks it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import socketio
+
+
+async def login(base_url: str, user: str, password: str) -> str:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post("/login", data={"username": user, "password": password})
+        response.raise_for_status()
+        return response.cookies["access_token"]
+
+
+@dataclass
+class ChatTab:
+    base_url: str
+    token: str
+    session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    thread_id: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    client: socketio.AsyncClient = field(default_factory=lambda: socketio.AsyncClient(reconnection=False))
+
+    def __post_init__(self) -> None:
+        self.client.on("new_message", self._on_new_message)
+
+    async def _on_new_message(self, step: dict[str, Any]) -> None:
+        self.messages.append(step)
+
+    async def connect(self) -> None:
+        """Connect (or reconnect, keeping the session id) and announce the tab as Chainlit's UI does."""
+        await self.client.connect(
+            self.base_url, socketio_path="/ws/socket.io", transports=["websocket"],
+            headers={"Cookie": f"access_token={self.token}"},
+            auth={"sessionId": self.session_id, "clientType": "webapp", "threadId": self.thread_id,
+                  "userEnv": "{}", "chatProfile": ""},
+            wait_timeout=10,
+        )
+        await self.client.emit("connection_successful")
+
+    async def disconnect(self) -> None:
+        await self.client.disconnect()
+
+    def herald_events(self) -> list[dict[str, Any]]:
+        """The Herald events this tab has shown, in order (the app's own messages left out)."""
+        return [step for step in self.messages
+                if step.get("type") == "assistant_message" and "herald_event_id" in (step.get("metadata") or {})]
+
+    def event_ids(self) -> list[str]:
+        return [step["metadata"]["herald_event_id"] for step in self.herald_events()]
+
+
+async def open_tab(base_url: str, token: str, **kwargs: Any) -> ChatTab:
+    tab = ChatTab(base_url, token, **kwargs)
+    await tab.connect()
+    return tab

@@ -1,0 +1,91 @@
+"""The notifier and chat as real subprocesses on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from scripts.rabbitmq_node import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+# Shared by every chat replica of a test run, as in production: a login on one replica holds on all.
+AUTH_SECRET = secrets.token_hex(32)
+
+
+@dataclass
+class Service:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _wait_ready(service: Service, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{service.output()[-3000:]}")
+        try:
+            if httpx.get(service.url + path, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a port: there is no event to wait on
+    raise RuntimeError(f"{service.name} was not ready in {timeout:g} s:\n{service.output()[-3000:]}")
+
+
+@contextmanager
+def running(name: str, command: list[str], env: dict[str, str], workdir: Path, ready_path: str,
+            port: int, timeout: float = 60) -> Iterator[Service]:
+    log = workdir / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **env}, stdout=out,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    service = Service(name, f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_ready(service, ready_path, timeout)
+        yield service
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/readyz",
+             **extra_env: str) -> Iterator[Service]:
+    port = free_port()
+    env = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
+           "HERALD_STATE_DB": str(workdir / f"notifier-{port}.sqlite3"), **extra_env}
+    command = [sys.executable, "-m", "services.notifier", "--host", "127.0.0.1", "--port", str(port)]
+    with running(f"notifier-{port}", command, env | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
+                 port) as service:
+        yield service
+
+
+@contextmanager
+def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", **extra_env: str) -> Iterator[Service]:
+    port = free_port()
+    env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
+           "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **extra_env}
+    command = [sys.executable, "-m", "chainlit", "run", str(ROOT / "services/chat/app.py"),
+               "--headless", "--host", "127.0.0.1", "--port", str(port)]
+    chat_dir = workdir / name
+    chat_dir.mkdir(exist_ok=True)
+    with running(name, command, env, chat_dir, "/auth/config", port) as service:
+        yield service
