@@ -90,14 +90,18 @@ def node_environment(name: str, base: Path, amqp_port: int, management_port: int
 
 
 def start_node(
-    base: Path, amqp_port: int | None = None, management_port: int | None = None, timeout: float = 90
+    base: Path, amqp_port: int | None = None, management_port: int | None = None, timeout: float = 90,
+    name: str | None = None,
 ) -> RabbitMQNode:
-    """Start a node whose data lives under `base`; return once it accepts AMQP connections."""
+    """Start a node whose data lives under `base`; return once it accepts AMQP connections.
+
+    The data is kept per node name: give a fixed `name` to find the same messages on the next start.
+    """
     if not SERVER.exists():
         raise BrokerUnavailable(f"RabbitMQ is not installed here ({SERVER} is missing). {INSTALL_HINT}")
     base.mkdir(parents=True, exist_ok=True)
     port = amqp_port or free_port()
-    name = f"herald-{port}@localhost"
+    name = name or f"herald-{port}@localhost"
     env = node_environment(name, base, port, management_port)
     with (base / "server.out").open("ab") as log:
         process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT,

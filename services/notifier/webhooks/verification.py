@@ -59,7 +59,11 @@ def _delivery_id(source: SourceConfig, body: bytes, headers: Mapping[str, str]) 
     if path is None:
         return None
     try:
-        value = lookup_path(parse_json(body), path)
+        payload = parse_json(body)
+    except PayloadError as exc:
+        raise PayloadError(f"cannot read the delivery id: {exc.reason}") from None
+    try:
+        value = lookup_path(payload, path)
     except KeyError:
         raise PayloadError(f"the payload has no delivery id at '{path}'") from None
     if isinstance(value, bool) or not isinstance(value, str | int) or value == "":

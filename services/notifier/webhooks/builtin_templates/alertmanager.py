@@ -21,7 +21,7 @@ NOTIFICATION = MessageTemplate(
 {% set extra = a.labels | dictsort | rejectattr(0, 'equalto', 'alertname') | list %}
 - **{{ a.status | upper }}** {{ a.annotations.summary | default(a.labels.alertname | default('alert')) }}
 {%- if extra %} ({% for k, v in extra %}{{ k }}={{ v }}{{ '' if loop.last else ', ' }}{% endfor %}){% endif %}
-{%- if a.generatorURL %} · [source]({{ a.generatorURL }}){% endif %}
+{%- if a.generatorURL | default('') %} · [source]({{ a.generatorURL }}){% endif %}
 
 {% endfor %}
 {% set hidden = [payload.alerts | length - 20, 0] | max + payload.truncatedAlerts | default(0) %}

@@ -39,7 +39,8 @@ PULL_REQUEST = MessageTemplate(
 [{{ payload.repository.full_name }}] PR #{{ pr.number }} \
 {{ 'merged' if pr.merged else payload.action | replace('_', ' ') }}: {{ pr.title }}""",
     body="""{% set pr = payload.pull_request %}
-**{{ payload.sender.login }}** {{ 'merged' if pr.merged else payload.action | replace('_', ' ') }} \
+**{{ payload.sender.login }}** {{ 'merged' if pr.merged else {'review_requested': 'requested a review on',
+    'ready_for_review': 'marked ready for review'}.get(payload.action, payload.action) }} \
 [#{{ pr.number }} {{ pr.title }}]({{ pr.html_url }}) (`{{ pr.head.ref }}` → `{{ pr.base.ref }}`)
 {% if payload.action == 'review_requested' and payload.requested_reviewer is defined %}
 

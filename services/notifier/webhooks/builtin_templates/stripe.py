@@ -19,8 +19,8 @@ LINK = "{{ ' · [view invoice](' ~ o.hosted_invoice_url ~ ')' if o.hosted_invoic
 
 PAYMENT_SUCCEEDED = MessageTemplate(
     title=OBJ + TEST + "Payment of {{ o.amount | money(o.currency) }} succeeded",
-    body=OBJ + "PaymentIntent `{{ o.id }}`{{ ': ' ~ o.description if o.description else '' }} "
-    "for customer `{{ o.customer }}`",
+    body=OBJ + "PaymentIntent `{{ o.id }}` for customer `{{ o.customer }}`"
+    "{{ ' (' ~ o.description ~ ')' if o.description else '' }}",
     severity="success",
 )
 

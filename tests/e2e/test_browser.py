@@ -1,0 +1,52 @@
+"""A person's view: log into the chat in a real browser, publish with the API, see the message appear."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright, expect
+
+from tests.conftest import PASSWORDS, Keys
+from tests.support.processes import Service
+
+pytestmark = pytest.mark.e2e
+
+# Without these, Chromium tries to reach Google's hosts on this closed network at every start.
+QUIET_CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "the browser test needs Chromium: apt-get install chromium (.ci/run does)"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=QUIET_CHROMIUM)
+        yield browser
+        await browser.close()
+
+
+async def test_a_logged_in_user_sees_an_event_appear(browser: Browser, notifier: Service, chat: Service,
+                                                     keys: Keys) -> None:
+    page = await browser.new_page()
+    await page.goto(chat.url)
+    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill("bob")
+    await page.locator("input[type=password]").fill(PASSWORDS["bob"])
+    await page.locator("button[type=submit]").click()
+    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=15_000)
+
+    title = f"Build {uuid.uuid4().hex[:6]} failed"
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{notifier.url}/v1/events", headers={"Authorization": f"Bearer {keys.publisher}"},
+                                   json={"target": {"user": "bob"}, "title": title, "severity": "error",
+                                         "body": "See the **logs**."})
+    assert response.status_code == 202, response.text
+
+    await expect(page.get_by_text(title)).to_be_visible(timeout=10_000)
+    # The body is rendered as markdown: the asterisks are gone, the text is there.
+    await expect(page.get_by_text("See the logs.")).to_be_visible()
+    await expect(page.get_by_text("**logs**")).to_have_count(0)
