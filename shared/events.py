@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 # The wire format's version. Bump it only for a change old consumers cannot read; additive
 # optional fields keep the version.
@@ -22,6 +31,10 @@ MAX_BODY_BYTES = 16 * 1024
 # ("*", "#") or whitespace. Email-like ids are allowed.
 UserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@+-]{1,128}$")]
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+# Session and thread ids are Chainlit's uuids; groups are names. Both become routing-key words.
+SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ThreadId = SessionId
+GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_@+-]{1,64}$")]
 
 
 class Severity(StrEnum):
@@ -36,14 +49,53 @@ class _Strict(BaseModel):
 
 
 class UserTarget(_Strict):
-    """Every connected session of one user; kept in the user's inbox while they are offline."""
+    """One user: all their connected sessions, or one session, or the sessions showing one thread.
+
+    - `{"user": U}`: every connected session of U; waits in U's inbox while U is offline.
+    - `{"user": U, "session": S}`: only session S, if S is U's; waits while S is disconnected, then
+      falls back to a user event (or is dropped, with `"fallback": "drop"`).
+    - `{"user": U, "thread": T}`: U's sessions showing thread T; otherwise persisted into T when a data
+      layer is configured, else it falls back like a session target.
+    """
 
     user: UserId
+    session: SessionId | None = None
+    thread: ThreadId | None = None
+    fallback: Literal["user", "drop"] = "user"
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> UserTarget:
+        if self.session is not None and self.thread is not None:
+            raise ValueError("name a session or a thread, not both")
+        if self.fallback == "drop" and self.session is None and self.thread is None:
+            raise ValueError('"fallback": "drop" applies only to a session or thread target')
+        return self
 
 
-# The target is a union so that the session, thread, group and broadcast targets can join it
-# without changing the envelope around it.
-Target = UserTarget
+class GroupTarget(_Strict):
+    """Every member of a group, each with the user semantics."""
+
+    group: GroupId
+
+
+class BroadcastTarget(_Strict):
+    """Every connected session of every user; with `persist`, also kept in every inbox for its TTL."""
+
+    broadcast: Literal[True]
+    persist: bool = False
+
+
+def _target_kind(value: Any) -> str | None:
+    fields = value if isinstance(value, dict) else vars(value)
+    return next((kind for kind in ("user", "group", "broadcast") if kind in fields), None)
+
+
+Target = Annotated[
+    Annotated[UserTarget, Tag("user")] | Annotated[GroupTarget, Tag("group")]
+    | Annotated[BroadcastTarget, Tag("broadcast")],
+    Discriminator(_target_kind, custom_error_type="target_kind",
+                  custom_error_message='target must have one of "user", "group" or "broadcast"'),
+]
 
 
 def _body_within_limit(body: str) -> str:

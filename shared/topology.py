@@ -1,8 +1,17 @@
 """The AMQP topology, declared once: names, routing keys and queue arguments.
 
-Flow: the notifier publishes to EVENTS_EXCHANGE with `user_routing_key(user)`; each user's durable
-inbox is bound with that key; the chat instance that holds a session of the user consumes the inbox.
-Rejected, expired and overflowing events go to DEAD_LETTER_EXCHANGE and wait in DEAD_LETTER_QUEUE.
+- The notifier publishes every event to EVENTS_EXCHANGE (topic):
+  - `user.<U>` reaches U's durable inbox; so do `group.<G>` for U's groups and `broadcast.persist`.
+  - `session.<U>.<S>` and `thread.<U>.<T>` reach the queue of session S, or of the sessions
+    showing thread T: a session queue carries its owner's id in its keys, so no other user's
+    event can route into it.
+  - `broadcast` passes on to SESSIONS_EXCHANGE.
+- A chat instance holding a connected session of U consumes U's inbox (one active consumer per
+  inbox across replicas) and relays each event to SESSIONS_EXCHANGE with `user.<U>`, where every
+  connected session queue of U is bound. Each session queue is consumed by the instance holding
+  that session, which renders it.
+- Rejected and expired inbox events go to DEAD_LETTER_EXCHANGE and wait in DEAD_LETTER_QUEUE;
+  expired or orphaned session-queue events fall back into the owner's inbox.
 """
 
 from __future__ import annotations
@@ -13,22 +22,55 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from pamqp.common import FieldTable
 
+from shared.events import BroadcastTarget, GroupTarget, Target
 from shared.settings import CommonSettings
 
 EVENTS_EXCHANGE = "herald.events"
+SESSIONS_EXCHANGE = "herald.sessions"
 DEAD_LETTER_EXCHANGE = "herald.dead"
 DEAD_LETTER_QUEUE = "herald.dead-letters"
 
-_USER_PREFIX = "user."
-_INBOX_PREFIX = "herald.inbox."
+BROADCAST_KEY = "broadcast"
+PERSISTENT_BROADCAST_KEY = "broadcast.persist"
+# Set on dead-lettered events Herald rejects on purpose, to say why.
+REASON_HEADER = "x-herald-reason"
 
 
 def user_routing_key(user: str) -> str:
-    return f"{_USER_PREFIX}{user}"
+    return f"user.{user}"
+
+
+def group_routing_key(group: str) -> str:
+    return f"group.{group}"
+
+
+def session_routing_key(user: str, session: str) -> str:
+    return f"session.{user}.{session}"
+
+
+def thread_routing_key(user: str, thread: str) -> str:
+    return f"thread.{user}.{thread}"
+
+
+def event_routing_key(target: Target) -> str:
+    """Where the notifier publishes an event for `target`."""
+    if isinstance(target, GroupTarget):
+        return group_routing_key(target.group)
+    if isinstance(target, BroadcastTarget):
+        return PERSISTENT_BROADCAST_KEY if target.persist else BROADCAST_KEY
+    if target.session is not None:
+        return session_routing_key(target.user, target.session)
+    if target.thread is not None:
+        return thread_routing_key(target.user, target.thread)
+    return user_routing_key(target.user)
 
 
 def inbox_queue_name(user: str) -> str:
-    return f"{_INBOX_PREFIX}{user}"
+    return f"herald.inbox.{user}"
+
+
+def session_queue_name(session: str) -> str:
+    return f"herald.session.{session}"
 
 
 @dataclass(frozen=True)
@@ -54,21 +96,37 @@ class InboxArguments:
         }
 
 
-async def declare_events_exchange(channel: AbstractChannel) -> AbstractExchange:
-    return await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+def session_queue_arguments(user: str, session_timeout_seconds: int) -> FieldTable:
+    """A session's queue: what it holds while the tab is away falls back to the owner's inbox.
+
+    An event waits at most the session timeout for the tab to come back; then it dead-letters into
+    the inbox, where the chat applies the event's fallback. The queue itself goes away when unused
+    for twice that, in case the instance holding the session died without cleaning up.
+    """
+    timeout_ms = session_timeout_seconds * 1000
+    return {
+        "x-queue-type": "classic",
+        "x-message-ttl": timeout_ms,
+        "x-expires": 2 * timeout_ms,
+        "x-dead-letter-exchange": EVENTS_EXCHANGE,
+        "x-dead-letter-routing-key": user_routing_key(user),
+    }
 
 
-async def declare_dead_letters(channel: AbstractChannel) -> AbstractQueue:
-    exchange = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
-    queue = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "classic"})
-    await queue.bind(exchange)
-    return queue
+async def declare_exchanges(channel: AbstractChannel) -> AbstractExchange:
+    """Declare every exchange and the dead-letter queue; return the events exchange."""
+    events = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+    sessions = await channel.declare_exchange(SESSIONS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
+    await sessions.bind(events, routing_key=BROADCAST_KEY)
+    dead = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
+    dead_letters = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "classic"})
+    await dead_letters.bind(dead)
+    return events
 
 
 async def declare_inbox(channel: AbstractChannel, user: str, arguments: InboxArguments) -> AbstractQueue:
-    """Declare (idempotently) a user's durable inbox and bind it to the user's routing key."""
-    queue = await channel.declare_queue(
-        inbox_queue_name(user), durable=True, arguments=arguments.as_queue_arguments()
-    )
+    """Declare (idempotently) a user's durable inbox with its bindings."""
+    queue = await channel.declare_queue(inbox_queue_name(user), durable=True, arguments=arguments.as_queue_arguments())
     await queue.bind(EVENTS_EXCHANGE, routing_key=user_routing_key(user))
+    await queue.bind(EVENTS_EXCHANGE, routing_key=PERSISTENT_BROADCAST_KEY)
     return queue

@@ -1,4 +1,4 @@
-"""Herald's delivery inside a Chainlit app: inbox consumers, session bookkeeping and rendering.
+"""Herald's delivery inside a Chainlit app: the composition root of the chat side.
 
 Embedding it takes two lines in any Chainlit app, and leaves the app's own hooks alone:
 
@@ -13,127 +13,135 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from chainlit.config import config as chainlit_config
+from chainlit.data import get_data_layer
 from chainlit.session import WebsocketSession
-from pydantic import ValidationError
 
-from services.chat import render
 from services.chat.config import ChatSettings
-from services.chat.inbox_consumer import InboxConsumers
-from services.chat.routing import recipients
+from services.chat.inbox_relay import InboxRelay
+from services.chat.ordered_consumer import OrderedConsumer
+from services.chat.session_delivery import SessionDelivery
 from services.chat.session_hooks import watch_sessions
+from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
-from shared.events import Event
-from shared.topology import InboxArguments, declare_dead_letters, declare_events_exchange
+from services.chat.thread_persistence import persist_to_thread
+from shared.topology import (
+    DEAD_LETTER_EXCHANGE,
+    SESSIONS_EXCHANGE,
+    InboxArguments,
+    declare_exchanges,
+    declare_inbox,
+)
 
 log = logging.getLogger("herald.chat")
 
-# Wait before handing back an event nobody could show, so a tab that just dropped does not spin it.
-REQUEUE_DELAY_SECONDS = 0.5
-
 
 class Delivery:
-    def __init__(self, settings: ChatSettings) -> None:
+    """Keeps, for this instance, one inbox consumer per present user and one queue per session."""
+
+    def __init__(self, settings: ChatSettings, connection: AbstractRobustConnection, consuming: AbstractChannel,
+                 publishing: AbstractChannel, session_timeout: int) -> None:
+        has_data_layer = get_data_layer() is not None
         self.settings = settings
         self.registry = SessionRegistry()
-        self._failures: Counter[str] = Counter()
-        self._consumers: InboxConsumers | None = None
+        self._consuming = consuming
+        self._inbox_arguments = InboxArguments.from_settings(settings)
+        self._inboxes: dict[str, OrderedConsumer] = {}
+        self._sessions = SessionQueues(connection, consuming, session_timeout, has_data_layer)
+        # Exchange objects only name the exchanges, which declare_exchanges has declared.
+        sessions_exchange = aio_pika.Exchange(publishing, SESSIONS_EXCHANGE, durable=True)
+        dead_letters = aio_pika.Exchange(publishing, DEAD_LETTER_EXCHANGE, durable=True)
+        self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None)
+        self._show = SessionDelivery(self.registry, dead_letters, settings.render_attempts)
+        # One user's connects and disconnects must not interleave their queue (un)bindings.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def start(cls, settings: ChatSettings, connection: AbstractRobustConnection,
+                    session_timeout: int) -> Delivery:
+        consuming = await connection.channel()
+        await consuming.set_qos(prefetch_count=settings.inbox_prefetch)
+        publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        await declare_exchanges(publishing)
+        return cls(settings, connection, consuming, publishing, session_timeout)
 
     async def on_connected(self, session: WebsocketSession) -> None:
         assert session.user is not None
-        if self.registry.connected(session.id, session.user.identifier, session.thread_id):
-            assert self._consumers is not None
-            await self._consumers.start(session.user.identifier)
+        user = session.user.identifier
+        async with self._lock:
+            self.registry.connected(session.id, user, session.thread_id)
+            record = self.registry.get(session.id)
+            assert record is not None
+            # The session's queue first: the inbox relays only to connected session queues.
+            await self._sessions.connect(record, partial(self._show.handle, session.id))
+            if user not in self._inboxes:
+                queue = await declare_inbox(self._consuming, user, self._inbox_arguments)
+                inbox = self._inboxes[user] = OrderedConsumer(queue, partial(self._relay.handle, user))
+                await inbox.start()
 
     async def on_disconnected(self, session: WebsocketSession) -> None:
-        user = self.registry.disconnected(session.id)
-        if user is not None:
-            assert self._consumers is not None
-            await self._consumers.stop(user)
+        async with self._lock:
+            record = self.registry.get(session.id)
+            gone_user = self.registry.disconnected(session.id)
+            if record is not None:
+                await self._sessions.disconnect(record)
+            if gone_user is not None and (inbox := self._inboxes.pop(gone_user, None)):
+                await inbox.stop()
 
-    async def handle(self, user: str, message: AbstractIncomingMessage) -> None:
+    async def sweep(self) -> None:
+        """Remove the queues of sessions Chainlit has deleted (their timeout passed)."""
+        for record in self.registry.departed():
+            if WebsocketSession.get_by_id(record.id) is None:
+                async with self._lock:
+                    await self._remove(record)
+
+    async def _remove(self, record: SessionRecord) -> None:
         try:
-            event = Event.from_wire(message.body)
-        except ValidationError:
-            log.error("dead-lettering an undecodable message from %s's inbox", user)
-            await message.reject(requeue=False)
-            return
-        chosen = recipients(event, user, self.registry)
-        if chosen.misaddressed:
-            log.error("dead-lettering event %s: it is not addressed to the inbox's owner", event.id)
-            await message.reject(requeue=False)
-            return
-        shown, failed = await self._show(event, chosen.show)
-        if shown + chosen.already_shown > 0:
-            self._failures.pop(event.id, None)
-            await message.ack()
-        elif failed and self._count_failure(event.id):
-            log.error("dead-lettering event %s after %d failed renders", event.id, self.settings.render_attempts)
-            await message.reject(requeue=False)
-        else:
-            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
-            await message.nack(requeue=True)
-
-    async def _show(self, event: Event, records: list[SessionRecord]) -> tuple[int, int]:
-        shown = failed = 0
-        for record in records:
-            session = WebsocketSession.get_by_id(record.id)
-            if session is None:
-                self.registry.forget(record.id)
-                continue
-            if not render.is_live(session):
-                continue
-            try:
-                await render.show(session, event)
-            except Exception:
-                log.exception("rendering event %s in session %s failed", event.id, record.id)
-                failed += 1
-                continue
-            record.mark_shown(event.id)
-            shown += 1
-        return shown, failed
-
-    def _count_failure(self, event_id: str) -> bool:
-        self._failures[event_id] += 1
-        if self._failures[event_id] >= self.settings.render_attempts:
-            del self._failures[event_id]
-            return True
-        return False
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        connection = await aio_pika.connect_robust(
-            self.settings.amqp_url, client_properties={"connection_name": "herald-chat"})
-        try:
-            channel = await connection.channel()
-            await channel.set_qos(prefetch_count=self.settings.inbox_prefetch)
-            await declare_events_exchange(channel)
-            await declare_dead_letters(channel)
-            self._consumers = InboxConsumers(channel, InboxArguments.from_settings(self.settings), self.handle)
-            restore_hooks = watch_sessions(self.on_connected, self.on_disconnected)
-            try:
-                yield
-            finally:
-                restore_hooks()
-                await self._consumers.stop_all()
+            await self._sessions.remove(record)
         finally:
-            await connection.close()
+            self.registry.forget(record.id)
+
+    async def close(self) -> None:
+        for inbox in self._inboxes.values():
+            await inbox.stop()
+        await self._sessions.close()
 
 
 @asynccontextmanager
 async def running(settings: ChatSettings | None = None) -> AsyncIterator[Delivery]:
-    delivery = Delivery(settings or ChatSettings())
-    if delivery.settings.session_timeout_seconds:
-        chainlit_config.project.session_timeout = delivery.settings.session_timeout_seconds
-    async with delivery.running():
+    settings = settings or ChatSettings()
+    if settings.session_timeout_seconds:
+        chainlit_config.project.session_timeout = settings.session_timeout_seconds
+    session_timeout = int(chainlit_config.project.session_timeout)
+    connection = await aio_pika.connect_robust(settings.amqp_url, client_properties={"connection_name": "herald-chat"})
+    try:
+        delivery = await Delivery.start(settings, connection, session_timeout)
+        restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)
+        sweeping = asyncio.create_task(_sweep_forever(delivery, max(1.0, min(30.0, session_timeout / 4))))
         log.info("Herald delivery is running")
-        yield delivery
+        try:
+            yield delivery
+        finally:
+            sweeping.cancel()
+            restore_hooks()
+            await delivery.close()
+    finally:
+        await connection.close()
+
+
+async def _sweep_forever(delivery: Delivery, every_seconds: float) -> None:
+    while True:
+        await asyncio.sleep(every_seconds)  # housekeeping on a timer: Chainlit signals no deletion
+        try:
+            await delivery.sweep()
+        except Exception:
+            log.exception("removing the queues of deleted sessions failed; trying again later")
 
 
 def attach(settings: ChatSettings | None = None) -> None:
@@ -149,3 +157,4 @@ def attach(settings: ChatSettings | None = None) -> None:
             yield state
 
     app.router.lifespan_context = lifespan  # type: ignore[assignment]
+

@@ -21,8 +21,14 @@ SEVERITY_BADGE = {
 
 def message_content(event: Event) -> str:
     """Markdown with the severity and the title on top, then the body."""
-    heading = event.title or event.severity.value.capitalize()
+    severity = event.severity.value.capitalize()
+    heading = f"{severity} · {event.title}" if event.title else severity
     return f"{SEVERITY_BADGE[event.severity]} **{heading}**\n\n{event.body}"
+
+
+def message_metadata(event: Event) -> dict[str, object]:
+    return {"herald_event_id": event.id, "severity": event.severity.value, "title": event.title,
+            "source": event.source, "data": event.data}
 
 
 def is_live(session: WebsocketSession) -> bool:
@@ -37,7 +43,7 @@ async def show(session: WebsocketSession, event: Event) -> None:
         await cl.Message(
             content=message_content(event),
             author=event.source,
-            metadata={"herald_event_id": event.id, "severity": event.severity.value, "title": event.title},
+            metadata=message_metadata(event),
         ).send()
 
     await asyncio.create_task(push())

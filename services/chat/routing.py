@@ -1,28 +1,71 @@
-"""Which of this instance's sessions an event is for. Pure decisions over the session registry."""
+"""Routing decisions on the chat side: pure functions of an event and where it came from.
+
+Two places decide:
+- an inbox (the user's durable queue): relay the event to the user's connected sessions, persist it
+  into a thread, drop it, or dead-letter it;
+- a session queue: show the event in that session, or not.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from enum import Enum
 
-from services.chat.session_registry import SessionRecord, SessionRegistry
-from shared.events import Event
-
-
-@dataclass(frozen=True)
-class Recipients:
-    show: list[SessionRecord] = field(default_factory=list)  # connected, and not shown the event yet
-    already_shown: int = 0  # connected sessions that showed it before (a redelivery)
-    misaddressed: bool = False
+from services.chat.session_registry import SessionRecord
+from shared.events import BroadcastTarget, Event, GroupTarget
 
 
-def recipients(event: Event, inbox_user: str, registry: SessionRegistry) -> Recipients:
-    """The connected sessions that should show `event`, which arrived through `inbox_user`'s inbox.
+class InboxDecision(Enum):
+    RELAY = "relay"  # to every connected session of the inbox's owner
+    PERSIST = "persist"  # into the target thread, through Chainlit's data layer
+    DROP = "drop"  # its session or thread is gone and it asked not to fall back
+    REJECT = "reject"  # not for this inbox's owner: dead-letter it, show it to nobody
 
-    An event addressed to anyone but the inbox's owner is shown to nobody: an inbox carries only its
-    owner's events, so anything else is a routing fault, and showing it could leak it.
+
+class SessionDecision(Enum):
+    SHOW = "show"
+    ALREADY_SHOWN = "already_shown"  # a redelivery: acknowledge without showing again
+    REJECT = "reject"
+
+
+def decide_inbox(event: Event, inbox_user: str, has_data_layer: bool) -> InboxDecision:
+    """An inbox holds its owner's user-targeted events, their groups' events and persistent broadcasts.
+
+    A session or thread event reaches the inbox only as a fallback: its session queue expired or
+    was drained, or no session was there to take it.
     """
-    if event.target.user != inbox_user:
-        return Recipients(misaddressed=True)
-    connected = registry.connected_sessions(inbox_user)
-    fresh = [record for record in connected if not record.has_shown(event.id)]
-    return Recipients(show=fresh, already_shown=len(connected) - len(fresh))
+    target = event.target
+    if isinstance(target, GroupTarget | BroadcastTarget):
+        return InboxDecision.RELAY
+    if target.user != inbox_user:
+        return InboxDecision.REJECT
+    if target.thread is not None and has_data_layer:
+        return InboxDecision.PERSIST
+    if (target.session is not None or target.thread is not None) and target.fallback == "drop":
+        return InboxDecision.DROP
+    return InboxDecision.RELAY
+
+
+def decide_session(event: Event, session: SessionRecord, relayed_for: str | None) -> SessionDecision:
+    """Whether `session` shows `event`, which reached its queue relayed from `relayed_for`'s inbox or,
+    when that is None, straight from the notifier by a session, thread or broadcast key."""
+    if not _addressed_to(event, session, relayed_for):
+        return SessionDecision.REJECT
+    if session.has_shown(event.id):
+        return SessionDecision.ALREADY_SHOWN
+    return SessionDecision.SHOW
+
+
+def _addressed_to(event: Event, session: SessionRecord, relayed_for: str | None) -> bool:
+    target = event.target
+    if relayed_for is not None:
+        # The inbox it came from has checked the target; the relay key names the inbox's owner.
+        return relayed_for == session.user
+    if isinstance(target, BroadcastTarget):
+        return not target.persist
+    if isinstance(target, GroupTarget) or target.user != session.user:
+        return False
+    if target.session is not None:
+        return target.session == session.id
+    if target.thread is not None:
+        return target.thread == session.thread_id
+    return False  # a plain user event always comes through the inbox

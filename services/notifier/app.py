@@ -10,13 +10,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notifier import events_route
+from services.notifier import events_route, groups_route
 from services.notifier.api_keys import ApiKeyring
 from services.notifier.config import NotifierSettings
+from services.notifier.groups import GroupStore
 from services.notifier.idempotency import AnswerStore
 from services.notifier.openapi import install_openapi
 from services.notifier.problems import install_problem_handlers, problem_response
 from services.notifier.publisher import EventPublisher
+from services.notifier.state_db import open_state_db
 from shared.topology import InboxArguments
 
 log = logging.getLogger("herald.notifier")
@@ -29,7 +31,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.answers = await AnswerStore.open(settings.state_db, settings.idempotency_hours * 3600)
+        state_db = await open_state_db(settings.state_db)
+        app.state.answers = await AnswerStore.create(state_db, settings.idempotency_hours * 3600)
+        app.state.groups = await GroupStore.create(state_db)
         app.state.publisher = EventPublisher(
             settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds)
         app.state.publisher.start()
@@ -39,7 +43,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         finally:
             purging.cancel()
             await app.state.publisher.close()
-            await app.state.answers.close()
+            await state_db.close()
 
     app = FastAPI(title="Herald notifier", version="1", lifespan=lifespan,
                   description="Publishes events to the people in live Chainlit chats.")
@@ -48,6 +52,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(events_route.router)
+    app.include_router(groups_route.router)
 
     @app.get("/healthz", summary="The process is up")
     async def healthz() -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, ApiKey, ApiKeyring
+from services.notifier.api_keys import PUBLISH_EVENTS, READ_GROUPS, WRITE_GROUPS, ApiKey, ApiKeyring
 from services.notifier.problems import Problem
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="herald"'}
@@ -18,7 +18,9 @@ def _keyring(request: Request) -> ApiKeyring:
     return keyring
 
 
-def require_scope(scope: str) -> Callable[[Request], Awaitable[ApiKey]]:
+def require_scope(*scopes: str) -> Callable[[Request], Awaitable[ApiKey]]:
+    """A dependency that admits a key holding any one of `scopes`."""
+
     async def authenticated(request: Request) -> ApiKey:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -27,8 +29,9 @@ def require_scope(scope: str) -> Callable[[Request], Awaitable[ApiKey]]:
         if key is None:
             raise Problem(401, "The API key is not known. Check for typos, or make a new key.",
                           headers=_CHALLENGE)
-        if scope not in key.scopes:
-            raise Problem(403, f"The API key '{key.name}' lacks the scope '{scope}'.")
+        if key.scopes.isdisjoint(scopes):
+            wanted = " or ".join(f"'{scope}'" for scope in scopes)
+            raise Problem(403, f"The API key '{key.name}' lacks the scope {wanted}.")
         return key
 
     return authenticated
@@ -36,3 +39,4 @@ def require_scope(scope: str) -> Callable[[Request], Awaitable[ApiKey]]:
 
 Publisher = Annotated[ApiKey, Depends(require_scope(PUBLISH_EVENTS))]
 GroupWriter = Annotated[ApiKey, Depends(require_scope(WRITE_GROUPS))]
+GroupReader = Annotated[ApiKey, Depends(require_scope(READ_GROUPS, WRITE_GROUPS))]

@@ -1,8 +1,7 @@
 """Remember answers for a while, so a repeated request returns the first answer and publishes nothing.
 
-Backed by SQLite so it survives restarts and is shared by several notifier workers on one host. The
-same store keeps seen webhook delivery ids. aiosqlite runs each statement on its own thread, so the
-event loop never waits on the disk.
+Backed by the notifier's SQLite state, so it survives restarts and is shared by several notifier
+workers on one host. The same store keeps seen webhook delivery ids.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -49,17 +47,9 @@ class AnswerStore:
         self._transaction = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, ttl_seconds: float) -> AnswerStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA busy_timeout=5000")
+    async def create(cls, db: aiosqlite.Connection, ttl_seconds: float) -> AnswerStore:
         await db.execute(_SCHEMA)
         return cls(db, ttl_seconds)
-
-    async def close(self) -> None:
-        await self._db.close()
 
     async def claim(self, keys: list[str]) -> Claim:
         """Atomically take every key, or report the earlier answer held by one of them."""

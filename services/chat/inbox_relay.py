@@ -1,0 +1,73 @@
+"""Handling one event from a user's inbox: relay it to their connected sessions, persist it into a
+thread, drop it, or dead-letter it (routing.decide_inbox says which).
+
+The inbox message is acknowledged only once the relayed copy is confirmed in at least one connected
+session's durable queue; until then a crash means redelivery, not loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import aio_pika
+from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from aio_pika.exceptions import PublishError
+from pydantic import ValidationError
+
+from services.chat.routing import InboxDecision, decide_inbox
+from shared.events import Event
+from shared.topology import user_routing_key
+
+log = logging.getLogger(__name__)
+
+RELAYED_FOR_HEADER = "x-herald-relayed-for"
+# Wait before handing back an event nobody could take, so a tab that just dropped does not spin it.
+REQUEUE_DELAY_SECONDS = 0.5
+
+Persist = Callable[[Event], Awaitable[bool]]
+
+
+class InboxRelay:
+    def __init__(self, sessions_exchange: AbstractExchange, persist: Persist | None) -> None:
+        self._sessions = sessions_exchange
+        self.persist = persist
+
+    async def handle(self, user: str, message: AbstractIncomingMessage) -> None:
+        try:
+            event = Event.from_wire(message.body)
+        except ValidationError as exc:
+            log.error("dead-lettering an undecodable message from %s's inbox: %s", user, exc)
+            await message.reject(requeue=False)
+            return
+        decision = decide_inbox(event, user, has_data_layer=self.persist is not None)
+        if decision is InboxDecision.PERSIST:
+            assert self.persist is not None
+            if await self.persist(event):
+                await message.ack()
+                return
+            decision = decide_inbox(event, user, has_data_layer=False)
+        if decision is InboxDecision.REJECT:
+            log.error("dead-lettering event %s: it is not addressed to %s, whose inbox held it", event.id, user)
+            await message.reject(requeue=False)
+        elif decision is InboxDecision.DROP:
+            log.info("dropping event %s: its session or thread is gone and it asked for no fallback", event.id)
+            await message.ack()
+        elif await self._relay(user, message):
+            await message.ack()
+        else:
+            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
+            await message.nack(requeue=True)
+
+    async def _relay(self, user: str, message: AbstractIncomingMessage) -> bool:
+        """Copy the event into every connected session queue of `user`; False when there is none."""
+        copy = aio_pika.Message(
+            body=message.body, content_type=message.content_type, message_id=message.message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers={RELAYED_FOR_HEADER: user},
+        )
+        try:
+            await self._sessions.publish(copy, user_routing_key(user), mandatory=True)
+        except PublishError:
+            return False  # returned: the user's last tab went away just now
+        return True

@@ -1,0 +1,78 @@
+"""Handling one event from a session's queue: show it in that session (routing.decide_session says
+whether), then acknowledge it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aio_pika
+from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from chainlit.session import WebsocketSession
+from pydantic import ValidationError
+
+from services.chat import render
+from services.chat.inbox_relay import RELAYED_FOR_HEADER, REQUEUE_DELAY_SECONDS
+from services.chat.routing import SessionDecision, decide_session
+from services.chat.session_registry import SessionRegistry
+from shared.events import Event
+from shared.topology import REASON_HEADER
+
+log = logging.getLogger(__name__)
+
+
+class SessionDelivery:
+    def __init__(self, registry: SessionRegistry, dead_letters: AbstractExchange, render_attempts: int) -> None:
+        self._registry = registry
+        self._dead_letters = dead_letters
+        self._render_attempts = render_attempts
+        self._failures: dict[str, int] = {}
+
+    async def handle(self, session_id: str, message: AbstractIncomingMessage) -> None:
+        try:
+            event = Event.from_wire(message.body)
+        except ValidationError as exc:
+            log.error("dead-lettering an undecodable message from session %s's queue: %s", session_id, exc)
+            await message.reject(requeue=False)
+            return
+        record = self._registry.get(session_id)
+        session = WebsocketSession.get_by_id(session_id)
+        if record is None or session is None or not record.connected or not render.is_live(session):
+            # The tab just went away: the event waits in its queue for it to come back.
+            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
+            await message.nack(requeue=True)
+            return
+        relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
+        decision = decide_session(event, record, relayed_for if isinstance(relayed_for, str) else None)
+        if decision is SessionDecision.REJECT:
+            log.error("event %s reached session %s, which it is not for; showing it to nobody", event.id, session_id)
+            await message.ack()
+            return
+        if decision is SessionDecision.SHOW and not await self._show(session, event):
+            await self._retry_or_give_up(event, message)
+            return
+        record.mark_shown(event.id)
+        await message.ack()
+
+    async def _show(self, session: WebsocketSession, event: Event) -> bool:
+        try:
+            await render.show(session, event)
+        except Exception:
+            log.exception("rendering event %s in session %s failed", event.id, session.id)
+            return False
+        self._failures.pop(event.id, None)
+        return True
+
+    async def _retry_or_give_up(self, event: Event, message: AbstractIncomingMessage) -> None:
+        failures = self._failures[event.id] = self._failures.get(event.id, 0) + 1
+        if failures >= self._render_attempts:
+            del self._failures[event.id]
+            log.error("dead-lettering event %s after %d failed renders", event.id, failures)
+            # Not reject(): a session queue dead-letters into the inbox, which would relay it again.
+            await self._dead_letters.publish(aio_pika.Message(
+                body=message.body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                headers={REASON_HEADER: f"rendering failed {failures} times"}), routing_key="")
+            await message.ack()
+        else:
+            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
+            await message.nack(requeue=True)

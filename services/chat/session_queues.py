@@ -1,0 +1,96 @@
+"""Each Chainlit session's own durable queue: declared on connect, consumed while connected, drained
+into the owner's inbox when Chainlit deletes the session.
+
+Bindings (see shared/topology.py):
+- always: `session.<U>.<S>` and, without a data layer, `thread.<U>.<T>`, so events for the tab wait
+  in its queue while it is away;
+- while connected: `user.<U>` and `broadcast` on the sessions exchange (a disconnected tab gets no
+  user or broadcast events: they wait in the inbox instead), and `thread.<U>.<T>` with a data layer
+  (with one, a thread nobody shows is written to the thread at once).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
+from aiormq.exceptions import AMQPError
+
+from services.chat.ordered_consumer import Handler, OrderedConsumer
+from services.chat.session_registry import SessionRecord
+from shared.topology import (
+    BROADCAST_KEY,
+    EVENTS_EXCHANGE,
+    SESSIONS_EXCHANGE,
+    session_queue_arguments,
+    session_queue_name,
+    session_routing_key,
+    thread_routing_key,
+    user_routing_key,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SessionQueues:
+    def __init__(self, connection: AbstractConnection, channel: AbstractChannel, session_timeout_seconds: int,
+                 has_data_layer: bool) -> None:
+        self._connection = connection
+        self._channel = channel
+        self._timeout = session_timeout_seconds
+        self._has_data_layer = has_data_layer
+        self._consumers: dict[str, OrderedConsumer] = {}
+
+    def _bindings(self, record: SessionRecord, connected_only: bool) -> list[tuple[str, str]]:
+        thread = [(EVENTS_EXCHANGE, thread_routing_key(record.user, record.thread_id))] if record.thread_id else []
+        if connected_only:
+            live = [(SESSIONS_EXCHANGE, user_routing_key(record.user)), (SESSIONS_EXCHANGE, BROADCAST_KEY)]
+            return live + (thread if self._has_data_layer else [])
+        waiting = [] if self._has_data_layer else thread
+        return [(EVENTS_EXCHANGE, session_routing_key(record.user, record.id)), *waiting]
+
+    async def _declare(self, record: SessionRecord, channel: AbstractChannel) -> AbstractQueue:
+        return await channel.declare_queue(
+            session_queue_name(record.id), durable=True, arguments=session_queue_arguments(record.user, self._timeout))
+
+    async def connect(self, record: SessionRecord, handler: Handler) -> None:
+        if record.id in self._consumers:
+            return
+        queue = await self._declare(record, self._channel)
+        for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
+            await queue.bind(exchange, key)
+        consumer = self._consumers[record.id] = OrderedConsumer(queue, handler)
+        await consumer.start()
+
+    async def disconnect(self, record: SessionRecord) -> None:
+        consumer = self._consumers.pop(record.id, None)
+        if consumer is None:
+            return
+        for exchange, key in self._bindings(record, connected_only=True):
+            await consumer.queue.unbind(exchange, key)
+        await consumer.stop()
+
+    async def remove(self, record: SessionRecord) -> None:
+        """The session is gone for good: hand what waits in its queue to the inbox, then delete it."""
+        await self.disconnect(record)
+        # A refused conditional delete closes its channel, so the drain gets a channel of its own.
+        async with self._connection.channel() as channel:
+            queue = await self._declare(record, channel)
+            if queue.declaration_result.consumer_count:
+                return  # the tab came back on another instance, which now owns the queue
+            for exchange, key in self._bindings(record, connected_only=False):
+                await queue.unbind(exchange, key)
+            # Nothing routes in any more. Rejected events dead-letter into the owner's inbox (the
+            # queue's dead-letter route), where each event's fallback applies.
+            while (message := await queue.get(fail=False)) is not None:
+                await message.reject(requeue=False)
+            try:
+                await queue.delete(if_unused=True, if_empty=True)
+            except AMQPError:
+                log.warning("the queue of session %s is in use again; leaving it", record.id)
+
+    async def close(self) -> None:
+        for consumer in self._consumers.values():
+            await consumer.stop()
+        self._consumers.clear()
+
