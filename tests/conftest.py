@@ -12,6 +12,7 @@ from services.chat.users import add_user
 from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
 from tests.support import processes
 from tests.support.broker import rabbitmq_url
+from tests.support.webhook_senders import WebhookSources, write_sources
 
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
 
@@ -56,8 +57,14 @@ def users_file(workdir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def notifier(amqp_url: str, keys: Keys, workdir: Path) -> Iterator[processes.Service]:
-    with processes.notifier(amqp_url, keys.file, workdir) as service:
+def webhook_sources(workdir: Path) -> WebhookSources:
+    return write_sources(workdir / "webhook-sources.toml")
+
+
+@pytest.fixture(scope="session")
+def notifier(amqp_url: str, keys: Keys, workdir: Path, webhook_sources: WebhookSources) -> Iterator[processes.Service]:
+    with processes.notifier(amqp_url, keys.file, workdir,
+                            HERALD_WEBHOOK_SOURCES_FILE=str(webhook_sources.file)) as service:
         yield service
 
 

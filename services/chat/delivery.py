@@ -23,6 +23,7 @@ from chainlit.config import config as chainlit_config
 from chainlit.data import get_data_layer
 from chainlit.session import WebsocketSession
 
+from services.chat import render
 from services.chat.config import ChatSettings
 from services.chat.inbox_relay import InboxRelay
 from services.chat.ordered_consumer import OrderedConsumer
@@ -75,6 +76,7 @@ class Delivery:
         assert session.user is not None
         user = session.user.identifier
         async with self._lock:
+            log.info("session %s of %s connected", session.id, user)
             self.registry.connected(session.id, user, session.thread_id)
             record = self.registry.get(session.id)
             assert record is not None
@@ -87,6 +89,7 @@ class Delivery:
 
     async def on_disconnected(self, session: WebsocketSession) -> None:
         async with self._lock:
+            log.info("session %s disconnected", session.id)
             record = self.registry.get(session.id)
             gone_user = self.registry.disconnected(session.id)
             if record is not None:
@@ -95,11 +98,15 @@ class Delivery:
                 await inbox.stop()
 
     async def sweep(self) -> None:
-        """Remove the queues of sessions Chainlit has deleted (their timeout passed)."""
-        for record in self.registry.departed():
-            if WebsocketSession.get_by_id(record.id) is None:
+        """Remove the queues of sessions Chainlit has deleted (their timeout passed), and catch up on
+        disconnects that overtook their own connect (a tab closed while it was still opening)."""
+        for record in self.registry.sessions():
+            session = WebsocketSession.get_by_id(record.id)
+            if session is None:
                 async with self._lock:
                     await self._remove(record)
+            elif record.connected and not render.is_live(session):
+                await self.on_disconnected(session)
 
     async def _remove(self, record: SessionRecord) -> None:
         try:

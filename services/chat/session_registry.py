@@ -69,9 +69,8 @@ class SessionRegistry:
     def get(self, session_id: str) -> SessionRecord | None:
         return self._sessions.get(session_id)
 
-    def departed(self) -> list[SessionRecord]:
-        """Sessions that are disconnected; the caller checks which of them Chainlit has deleted."""
-        return [record for record in self._sessions.values() if not record.connected]
+    def sessions(self) -> list[SessionRecord]:
+        return list(self._sessions.values())
 
     def connected_sessions(self, user: str) -> list[SessionRecord]:
         return [record for record in self._by_user.get(user, {}).values() if record.connected]

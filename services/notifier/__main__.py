@@ -10,6 +10,7 @@ import uvicorn
 
 from services.notifier.api_keys import ApiKeyError
 from services.notifier.app import create_app
+from services.notifier.webhooks import SourceConfigError
 
 
 def main() -> None:
@@ -21,7 +22,7 @@ def main() -> None:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app()
-    except ApiKeyError as exc:
+    except (ApiKeyError, SourceConfigError) as exc:
         sys.exit(f"herald notifier: {exc}")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notifier import events_route, groups_route
+from services.notifier import events_route, groups_route, webhooks_route
 from services.notifier.api_keys import ApiKeyring
 from services.notifier.config import NotifierSettings
 from services.notifier.groups import GroupStore
@@ -19,6 +19,7 @@ from services.notifier.openapi import install_openapi
 from services.notifier.problems import install_problem_handlers, problem_response
 from services.notifier.publisher import EventPublisher
 from services.notifier.state_db import open_state_db
+from services.notifier.webhooks import SourcesFile
 from shared.topology import InboxArguments
 
 log = logging.getLogger("herald.notifier")
@@ -26,14 +27,16 @@ log = logging.getLogger("herald.notifier")
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
-    # Read the keys before serving, so a broken keys file stops the start with a clear message.
+    # Read the keys and webhook sources before serving, so a broken file stops the start with a clear message.
     keyring = ApiKeyring.load(settings.api_keys_file)
+    webhook_sources = SourcesFile.open(settings.webhook_sources_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state_db = await open_state_db(settings.state_db)
-        app.state.answers = await AnswerStore.create(state_db, settings.idempotency_hours * 3600)
-        app.state.groups = await GroupStore.create(state_db)
+        # A connection each: the answer store's transactions must not take in the group store's writes.
+        answers_db, groups_db = await open_state_db(settings.state_db), await open_state_db(settings.state_db)
+        app.state.answers = await AnswerStore.create(answers_db)
+        app.state.groups = await GroupStore.create(groups_db)
         app.state.publisher = EventPublisher(
             settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds)
         app.state.publisher.start()
@@ -43,16 +46,19 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         finally:
             purging.cancel()
             await app.state.publisher.close()
-            await state_db.close()
+            await answers_db.close()
+            await groups_db.close()
 
     app = FastAPI(title="Herald notifier", version="1", lifespan=lifespan,
                   description="Publishes events to the people in live Chainlit chats.")
     app.state.settings = settings
     app.state.keyring = keyring
+    app.state.webhook_sources = webhook_sources
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(events_route.router)
     app.include_router(groups_route.router)
+    app.include_router(webhooks_route.router)
 
     @app.get("/healthz", summary="The process is up")
     async def healthz() -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import CommonSettings
 
@@ -19,3 +19,16 @@ class NotifierSettings(CommonSettings):
     publish_timeout_seconds: float = Field(default=5, gt=0, description="How long to wait for a confirm before a 503.")
     retry_after_seconds: int = Field(default=5, gt=0, description="Retry-After sent with a 503.")
     max_request_bytes: int = Field(default=64 * 1024, gt=0, description="Largest accepted request body.")
+    webhook_sources_file: Path | None = Field(
+        default=None, description="TOML file of webhook sources; unset, every /v1/webhooks/<source> is 404.")
+    webhook_dedupe_hours: float = Field(
+        default=24, gt=0, description="How long a repeated webhook delivery id is answered 200 and not published.")
+    # Apart from max_request_bytes: senders' payloads (a GitHub push with many commits) are far
+    # larger than a hand-written event, and the sender, not the client, decides their size.
+    webhook_max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest accepted webhook body.")
+
+    @field_validator("webhook_sources_file", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: object) -> object:
+        # Compose files pass `${HERALD_WEBHOOK_SOURCES_FILE:-}`, an empty string, when it is not set.
+        return None if value == "" else value

@@ -116,6 +116,8 @@ class EventPublisher:
             self._inboxes.discard(target.user)  # the inbox vanished under us; declare it again
             await self.ensure_inbox(target.user)
         # No such session (or nobody showed the thread lately): the owner's inbox applies the fallback.
+        log.info("event %s: no session queue takes %s; it goes to %s's inbox", event.id,
+                 event_routing_key(target), target.user)
         await self._publish(event, user_routing_key(target.user), mandatory=True)
 
     async def ensure_inbox(self, user: str) -> None:

@@ -14,9 +14,6 @@ async def read_json(request: Request, limit: int) -> Any:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise Problem(415, f"Send the body as application/json (got '{media_type or 'nothing'}').")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, f"The body is {declared} bytes; the limit is {limit} bytes.")
     raw = await read_limited(request, limit)
     try:
         return json.loads(raw)
@@ -25,7 +22,11 @@ async def read_json(request: Request, limit: int) -> Any:
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
-    """Read the body, stopping as soon as it passes `limit` (a missing Content-Length cannot hide a huge body)."""
+    """Read the body, refusing a declared size over `limit` at once and stopping as soon as the bytes pass it
+    (a missing or false Content-Length cannot hide a huge body)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"The body is {declared} bytes; the limit is {limit} bytes.")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -1,7 +1,7 @@
 """The notifier's SQLite state file: idempotency answers and group memberships.
 
 aiosqlite runs each statement on a thread of its own, so the event loop never waits on the disk.
-WAL lets several notifier workers on one host share the file.
+WAL lets several connections (and notifier workers on one host) share the file.
 """
 
 from __future__ import annotations

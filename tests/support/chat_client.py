@@ -17,6 +17,14 @@ async def login(base_url: str, user: str, password: str) -> str:
         return response.cookies["access_token"]
 
 
+async def login_by_header(base_url: str, user: str, header: str = "X-Forwarded-User") -> str:
+    """Log in as an SSO proxy would: the chat trusts the header that names the user."""
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post("/auth/header", headers={header: user})
+        response.raise_for_status()
+        return response.cookies["access_token"]
+
+
 @dataclass
 class ChatTab:
     base_url: str

@@ -68,10 +68,11 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path, r
 
 @contextmanager
 def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/readyz",
-             **extra_env: str) -> Iterator[Service]:
+             state_db: Path | None = None, **extra_env: str) -> Iterator[Service]:
+    """A notifier with a state file of its own, or `state_db` to share one with another (or an earlier) notifier."""
     port = free_port()
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
-           "HERALD_STATE_DB": str(workdir / f"notifier-{port}.sqlite3"), **extra_env}
+           "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **extra_env}
     command = [sys.executable, "-m", "services.notifier", "--host", "127.0.0.1", "--port", str(port)]
     with running(f"notifier-{port}", command, env | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
                  port) as service:

@@ -1,14 +1,18 @@
 """Incoming webhooks: verify a sender's delivery, then turn its payload into a Herald event.
 
-A route uses it in this order:
+The route (`services/notifier/webhooks_route.py`) uses it in this order:
 
-    sources = load_sources(path)                          # at startup; SourceConfigError
-    source = enabled_source(sources, name)                # None -> 404
+    sources = SourcesFile.open(path)                      # at startup; SourceConfigError
+    source = sources.enabled(name)                        # re-reads a changed file; None -> 404
     delivery = verify_delivery(source, body, headers)     # VerificationError -> 401, PayloadError -> 422
-    ... skip if delivery.delivery_id was seen ...
     outcome = render_delivery(source, delivery)           # RenderError (a PayloadError) -> 422
     if isinstance(outcome, Ignored): answer 2xx, publish nothing
-    else: publish outcome.to_event(source=...)
+    else: publish outcome.to_event(source=...) once per delivery.delivery_id
+    # UnparsableBody (a PayloadError) from either step -> 400
+
+Rendering comes before the seen-id check: it is cheap and deterministic, and it lets the seen-id
+check share the events' publish-once path. So a seen delivery that the sources, edited since, no
+longer map to a target is answered 422 rather than 200; it is still not published.
 
 The sources file (TOML), one `[sources.<name>]` table per sender:
 
@@ -36,9 +40,16 @@ A JSON key that is also a dict method (`items`, `keys`, `values`...) must be rea
 
 from __future__ import annotations
 
-from services.notifier.webhooks.errors import PayloadError, RenderError, SourceConfigError, VerificationError
+from services.notifier.webhooks.errors import (
+    PayloadError,
+    RenderError,
+    SourceConfigError,
+    UnparsableBody,
+    VerificationError,
+)
 from services.notifier.webhooks.message_template import Ignored
 from services.notifier.webhooks.sources import SourceConfig, enabled_source, load_sources, parse_sources
+from services.notifier.webhooks.sources_file import SourcesFile
 from services.notifier.webhooks.templates import render_delivery
 from services.notifier.webhooks.verification import VerifiedDelivery, verify_delivery
 
@@ -48,6 +59,8 @@ __all__ = [
     "RenderError",
     "SourceConfig",
     "SourceConfigError",
+    "SourcesFile",
+    "UnparsableBody",
     "VerificationError",
     "VerifiedDelivery",
     "enabled_source",

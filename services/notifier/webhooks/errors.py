@@ -26,5 +26,9 @@ class PayloadError(Exception):
         self.reason = reason
 
 
+class UnparsableBody(PayloadError):
+    """The delivery is authentic but its body is not JSON (answer 400: the request itself is malformed)."""
+
+
 class RenderError(PayloadError):
     """A template could not turn the payload into a valid event."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.notifier.webhooks.errors import PayloadError
+from services.notifier.webhooks.errors import UnparsableBody
 
 
 def parse_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"the body is not valid JSON: {exc}") from None
+        raise UnparsableBody(f"the body is not valid JSON: {exc}") from None
 
 
 def lookup_path(payload: Any, path: str) -> Any:

@@ -28,7 +28,7 @@ from services.notifier.webhooks.schemes import VerificationScheme
 from services.notifier.webhooks.schemes.base import HeaderName
 from shared.events import UserTarget
 
-# Names appear in the URL (/webhooks/<name>) and in each event's `source`.
+# Names appear in the URL (/v1/webhooks/<name>) and in each event's `source`.
 SourceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 DottedPath = Annotated[str, StringConstraints(pattern=r"^[^.\s]+(\.[^.\s]+)*$")]
 TemplateSource = Annotated[str, StringConstraints(min_length=1)]
@@ -117,7 +117,7 @@ def parse_sources(data: Mapping[str, Any]) -> dict[str, SourceConfig]:
 
 
 def enabled_source(sources: Mapping[str, SourceConfig], name: str) -> SourceConfig | None:
-    """The source serving /webhooks/<name>; None when unknown or disabled, so both can answer 404 alike."""
+    """The source serving /v1/webhooks/<name>; None when unknown or disabled, so both can answer 404 alike."""
     source = sources.get(name)
     return source if source is not None and source.enabled else None
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.notifier.webhooks.builtin_templates import BUILTIN_TEMPLATES
-from services.notifier.webhooks.errors import PayloadError, RenderError
+from services.notifier.webhooks.errors import RenderError
 from services.notifier.webhooks.message_template import Ignored, MessageTemplate
 from services.notifier.webhooks.payload import parse_json
 from services.notifier.webhooks.sandbox import render_optional, render_text
@@ -27,11 +27,9 @@ _TRUNCATED = "\n\n… (truncated)"
 
 
 def render_delivery(source: SourceConfig, delivery: VerifiedDelivery) -> EventRequest | Ignored:
-    """Raise `RenderError` (422) when the payload cannot become a valid event."""
-    try:
-        payload = parse_json(delivery.body)
-    except PayloadError as exc:
-        raise RenderError(exc.reason) from None
+    """Raise `UnparsableBody` (400) when the body is not JSON, `RenderError` (422) when the payload
+    cannot become a valid event."""
+    payload = parse_json(delivery.body)
     chosen = BUILTIN_TEMPLATES[source.template](payload, delivery.headers)
     if isinstance(chosen, Ignored):
         return chosen

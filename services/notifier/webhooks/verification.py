@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.notifier.webhooks.errors import PayloadError
+from services.notifier.webhooks.errors import PayloadError, UnparsableBody
 from services.notifier.webhooks.payload import lookup_path, parse_json
 from services.notifier.webhooks.sources import SourceConfig
 
@@ -30,7 +30,7 @@ def verify_delivery(
     source: SourceConfig, body: bytes, headers: Mapping[str, str], now: datetime | None = None
 ) -> VerifiedDelivery:
     """Raise `VerificationError` (401) if the delivery is not authentic, `PayloadError` (422) if it is
-    authentic but its delivery id cannot be found."""
+    authentic but its delivery id cannot be found, `UnparsableBody` (400) if that id is in a non-JSON body."""
     lowered: dict[str, str] = {}
     for name, value in headers.items():
         lowered.setdefault(name.lower(), value)  # first wins, as Starlette's Headers.get does
@@ -60,8 +60,8 @@ def _delivery_id(source: SourceConfig, body: bytes, headers: Mapping[str, str]) 
         return None
     try:
         payload = parse_json(body)
-    except PayloadError as exc:
-        raise PayloadError(f"cannot read the delivery id: {exc.reason}") from None
+    except UnparsableBody as exc:
+        raise UnparsableBody(f"cannot read the delivery id: {exc.reason}") from None
     try:
         value = lookup_path(payload, path)
     except KeyError:

@@ -14,6 +14,7 @@ import pytest
 from services.notifier.webhooks import (
     RenderError,
     SourceConfig,
+    UnparsableBody,
     VerifiedDelivery,
     load_sources,
     render_delivery,
@@ -122,9 +123,9 @@ def test_templates_can_read_lowercased_headers(make_source: MakeSource) -> None:
 
 
 @pytest.mark.parametrize("body", [b"not json at all", b"\xff\xfe{}", b""])
-def test_a_body_that_is_not_json_is_unprocessable(make_source: MakeSource, body: bytes) -> None:
+def test_a_body_that_is_not_json_is_unparsable(make_source: MakeSource, body: bytes) -> None:
     source = make_source(default_target="ops")
-    with pytest.raises(RenderError, match="the body is not valid JSON"):
+    with pytest.raises(UnparsableBody, match="the body is not valid JSON"):
         render_delivery(source, delivered(source, body))
 
 

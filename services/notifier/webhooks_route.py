@@ -1,0 +1,113 @@
+"""`POST /v1/webhooks/{source}`: a signed delivery from a configured sender, published once as an event.
+
+No API key: the signature is the authentication. The checks run in this order, each with its answer:
+404 unknown or disabled source (the same words for both), 413 body too large, 401 bad signature or
+stale timestamp, 400 body not JSON, 422 no valid event from the template, 200 a delivery the template
+ignores (GitHub's ping), 200 a delivery id seen before, 409 the same delivery id still in flight,
+then 202 once the broker has confirmed (503 with Retry-After when it does not).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from services.notifier.problems import Problem
+from services.notifier.publishing import Dedupe, publish_once
+from services.notifier.request_body import read_limited
+from services.notifier.webhooks import (
+    Ignored,
+    PayloadError,
+    SourceConfig,
+    UnparsableBody,
+    VerificationError,
+    VerifiedDelivery,
+    render_delivery,
+    verify_delivery,
+)
+from shared.events import EventRequest
+
+log = logging.getLogger("herald.notifier.webhooks")
+router = APIRouter(tags=["webhooks"])
+
+# One answer for unknown and disabled sources alike, so a caller cannot probe which sources exist.
+NO_SUCH_SOURCE = "There is no webhook source at this address."
+# RFC 9110 wants a challenge with every 401; no registered scheme names "an HMAC over the body".
+_CHALLENGE = {"WWW-Authenticate": 'Signature realm="herald-webhooks"'}
+
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "A delivery seen before (`duplicate`) or one its template ignores (`ignored`)."},
+    202: {"description": "The broker has confirmed the event; it is durable."},
+    400: {"description": "The body is not JSON."},
+    401: {"description": "The signature does not match, or its timestamp is stale."},
+    404: {"description": "No such source, or it is disabled."},
+    409: {"description": "The same delivery is still being published; retry shortly."},
+    413: {"description": "The body is over HERALD_WEBHOOK_MAX_REQUEST_BYTES."},
+    422: {"description": "The payload cannot become an event (e.g. its sender is not mapped to a target)."},
+    503: {"description": "The broker did not confirm; retry after Retry-After."},
+}
+
+
+@router.post(
+    "/v1/webhooks/{source}",
+    status_code=202,
+    summary="Receive a signed webhook delivery",
+    responses=_RESPONSES,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object", "description": "The sender's payload, exactly as it signed it."}}}}},
+)
+async def receive_webhook(request: Request, source: str) -> JSONResponse:
+    state = request.app.state
+    config: SourceConfig | None = state.webhook_sources.enabled(source)
+    if config is None:
+        log.info("webhook: no enabled source %r", source[:64])
+        raise Problem(404, NO_SUCH_SOURCE)
+    body = await read_limited(request, state.settings.webhook_max_request_bytes)
+    delivery = _verified(config, body, request.headers)
+    outcome = _rendered(config, delivery)
+    if isinstance(outcome, Ignored):
+        log.info("webhook %s: delivery %s ignored: %s", config.name, delivery.delivery_id, outcome.reason)
+        return JSONResponse({"status": "ignored", "reason": outcome.reason})
+    event = outcome.to_event(source=f"webhook:{config.name}")
+    published = await publish_once(state.answers, state.publisher, event,
+                                   _dedupe(delivery, state.settings.webhook_dedupe_hours),
+                                   state.settings.retry_after_seconds)
+    if published.replayed:
+        log.info("webhook %s: delivery %s seen before; not published again", config.name, delivery.delivery_id)
+        return JSONResponse({**published.answer, "status": "duplicate"})
+    log.info("webhook %s: delivery %s published as %s", config.name, delivery.delivery_id, event.id)
+    return JSONResponse(published.answer, status_code=202)
+
+
+def _verified(source: SourceConfig, body: bytes, headers: Mapping[str, str]) -> VerifiedDelivery:
+    try:
+        return verify_delivery(source, body, headers)
+    except VerificationError as exc:
+        # The reasons name headers and checks, never a secret or a signature (see webhooks.errors).
+        log.warning("webhook %s: refused a delivery: %s", source.name, exc.reason)
+        raise Problem(401, f"The delivery is not signed by this source: {exc.reason}.", headers=_CHALLENGE) from None
+    except PayloadError as exc:
+        raise _refused(source, None, exc) from None
+
+
+def _rendered(source: SourceConfig, delivery: VerifiedDelivery) -> EventRequest | Ignored:
+    try:
+        return render_delivery(source, delivery)
+    except PayloadError as exc:
+        raise _refused(source, delivery.delivery_id, exc) from None
+
+
+def _refused(source: SourceConfig, delivery_id: str | None, exc: PayloadError) -> Problem:
+    status = 400 if isinstance(exc, UnparsableBody) else 422
+    log.warning("webhook %s: delivery %s answered %d: %s", source.name, delivery_id or "?", status, exc.reason)
+    what = "Cannot read the delivery" if status == 400 else "The delivery cannot become an event"
+    return Problem(status, f"{what}: {exc.reason}.")
+
+
+def _dedupe(delivery: VerifiedDelivery, hours: float) -> Dedupe:
+    if delivery.delivery_id is None:
+        return Dedupe()  # the source names no delivery id, so each delivery is new
+    return Dedupe([f"webhook:{delivery.source}:{delivery.delivery_id}"], hours * 3600, named="this delivery id")

@@ -1,0 +1,68 @@
+"""Tabs and publishing as a routing test drives them: fresh users, ready tabs, 202-checked events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from shared.topology import session_queue_name
+from tests.conftest import Keys
+from tests.support.broker_probe import consumer_count
+from tests.support.chat_client import ChatTab, login_by_header, open_tab
+from tests.support.processes import Service
+from tests.support.waiting import eventually
+
+
+def fresh_user(name: str) -> str:
+    """A user no other test has touched, so nothing else waits in their inbox."""
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Tabs:
+    """Every tab a test opens, closed at the end whatever happens."""
+
+    amqp_url: str
+    opened: list[ChatTab] = field(default_factory=list)
+
+    async def open(self, replica: Service, user: str, thread_id: str = "") -> ChatTab:
+        tab = await open_tab(replica.url, await login_by_header(replica.url, user), thread_id=thread_id)
+        self.opened.append(tab)
+        await self.ready(tab)
+        return tab
+
+    async def ready(self, tab: ChatTab) -> None:
+        """Wait until Herald consumes the tab's queue: from then on, the tab receives its events."""
+
+        async def consumed() -> bool:
+            return await consumer_count(self.amqp_url, session_queue_name(tab.session_id)) == 1
+
+        await eventually(consumed, what=f"Herald to take up session {tab.session_id}")
+
+    async def close(self) -> None:
+        for tab in self.opened:
+            if tab.client.connected:
+                await tab.disconnect()
+
+
+@dataclass
+class Publisher:
+    notifier: Service
+    keys: Keys
+
+    async def send(self, target: dict[str, Any], body: str | None = None, **fields: Any) -> str:
+        """Publish and return the event id; fails the test unless the notifier answers 202."""
+        event = {"target": target, "body": body or f"event {uuid.uuid4().hex[:8]}", **fields}
+        async with httpx.AsyncClient(base_url=self.notifier.url) as http:
+            response = await http.post("/v1/events", json=event,
+                                       headers={"Authorization": f"Bearer {self.keys.groups}"})
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    async def group(self, method: str, group: str, user: str = "") -> httpx.Response:
+        async with httpx.AsyncClient(base_url=self.notifier.url) as http:
+            path = f"/v1/groups/{group}/members" + (f"/{user}" if user else "")
+            return await http.request(method, path, headers={"Authorization": f"Bearer {self.keys.groups}"})

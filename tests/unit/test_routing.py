@@ -1,0 +1,66 @@
+"""The chat's routing decisions, without a broker: who shows what, and what an inbox does with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.chat.routing import InboxDecision, SessionDecision, decide_inbox, decide_session
+from services.chat.session_registry import SessionRecord
+from shared.events import Event, EventRequest
+
+pytestmark = pytest.mark.unit
+
+
+def event(target: dict[str, object], event_id: str = "e1") -> Event:
+    return EventRequest.model_validate({"id": event_id, "target": target, "body": "x"}).to_event("test")
+
+
+ALICE_TAB = SessionRecord(id="s-alice", user="alice", thread_id="t-alice")
+
+
+@pytest.mark.parametrize(("target", "data_layer", "decision"), [
+    ({"user": "alice"}, False, InboxDecision.RELAY),
+    ({"user": "bob"}, False, InboxDecision.REJECT),  # never relay another user's event
+    ({"user": "bob", "session": "s"}, True, InboxDecision.REJECT),
+    ({"group": "ops"}, False, InboxDecision.RELAY),
+    ({"broadcast": True, "persist": True}, False, InboxDecision.RELAY),
+    # A session or thread event in the inbox is a fallback: its tab or thread was not there.
+    ({"user": "alice", "session": "s"}, False, InboxDecision.RELAY),
+    ({"user": "alice", "session": "s", "fallback": "drop"}, True, InboxDecision.DROP),
+    ({"user": "alice", "thread": "t"}, False, InboxDecision.RELAY),
+    ({"user": "alice", "thread": "t", "fallback": "drop"}, False, InboxDecision.DROP),
+    ({"user": "alice", "thread": "t"}, True, InboxDecision.PERSIST),
+    ({"user": "alice", "thread": "t", "fallback": "drop"}, True, InboxDecision.PERSIST),
+])
+def test_inbox_decisions(target: dict[str, object], data_layer: bool, decision: InboxDecision) -> None:
+    assert decide_inbox(event(target), "alice", has_data_layer=data_layer) is decision
+
+
+@pytest.mark.parametrize(("target", "relayed_for", "decision"), [
+    ({"user": "alice"}, "alice", SessionDecision.SHOW),
+    ({"user": "alice"}, None, SessionDecision.REJECT),  # user events only come relayed from the inbox
+    ({"user": "alice"}, "bob", SessionDecision.REJECT),  # relayed from someone else's inbox
+    ({"group": "ops"}, "alice", SessionDecision.SHOW),
+    ({"group": "ops"}, None, SessionDecision.REJECT),
+    ({"broadcast": True}, None, SessionDecision.SHOW),
+    ({"broadcast": True, "persist": True}, None, SessionDecision.REJECT),  # those come through inboxes
+    ({"broadcast": True, "persist": True}, "alice", SessionDecision.SHOW),
+    ({"user": "alice", "session": "s-alice"}, None, SessionDecision.SHOW),
+    ({"user": "alice", "session": "s-other"}, None, SessionDecision.REJECT),
+    ({"user": "bob", "session": "s-alice"}, None, SessionDecision.REJECT),  # bob naming alice's tab
+    ({"user": "alice", "thread": "t-alice"}, None, SessionDecision.SHOW),
+    ({"user": "alice", "thread": "t-other"}, None, SessionDecision.REJECT),
+    ({"user": "bob", "thread": "t-alice"}, None, SessionDecision.REJECT),
+    ({"user": "alice", "session": "s-other"}, "alice", SessionDecision.SHOW),  # its fallback, relayed
+])
+def test_session_decisions(target: dict[str, object], relayed_for: str | None, decision: SessionDecision) -> None:
+    tab = SessionRecord(id=ALICE_TAB.id, user=ALICE_TAB.user, thread_id=ALICE_TAB.thread_id)
+    assert decide_session(event(target), tab, relayed_for) is decision
+
+
+def test_a_session_never_shows_an_event_twice() -> None:
+    tab = SessionRecord(id="s", user="alice", thread_id=None)
+    first = event({"user": "alice"}, "dup")
+    assert decide_session(first, tab, "alice") is SessionDecision.SHOW
+    tab.mark_shown(first.id)
+    assert decide_session(first, tab, "alice") is SessionDecision.ALREADY_SHOWN

@@ -1,0 +1,48 @@
+"""Routing keys and queue arguments, defined once for both services."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.events import BroadcastTarget, GroupTarget, UserTarget
+from shared.topology import (
+    EVENTS_EXCHANGE,
+    InboxArguments,
+    event_routing_key,
+    session_queue_arguments,
+    user_routing_key,
+)
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(("target", "key"), [
+    (UserTarget(user="alice"), "user.alice"),
+    (UserTarget(user="alice", session="s1"), "session.alice.s1"),
+    (UserTarget(user="alice", thread="t1"), "thread.alice.t1"),
+    (GroupTarget(group="ops"), "group.ops"),
+    (BroadcastTarget(broadcast=True), "broadcast"),
+    (BroadcastTarget(broadcast=True, persist=True), "broadcast.persist"),
+])
+def test_each_target_has_its_routing_key(target: UserTarget | GroupTarget | BroadcastTarget, key: str) -> None:
+    assert event_routing_key(target) == key
+
+
+def test_a_dotted_user_id_cannot_collide_with_another_users_session_key() -> None:
+    # "user.a.b" (user "a.b") and "session.a.b" (user "a", session "b") live under different prefixes.
+    assert event_routing_key(UserTarget(user="a.b")) != event_routing_key(UserTarget(user="a", session="b"))
+
+
+def test_inbox_arguments_refuse_overflow_and_dead_letter() -> None:
+    arguments = InboxArguments(ttl_seconds=60, max_length=5).as_queue_arguments()
+    assert arguments["x-message-ttl"] == 60_000 and arguments["x-max-length"] == 5
+    assert arguments["x-overflow"] == "reject-publish-dlx"
+    assert arguments["x-single-active-consumer"] is True
+
+
+def test_a_session_queue_falls_back_into_its_owners_inbox() -> None:
+    arguments = session_queue_arguments("alice", session_timeout_seconds=30)
+    assert arguments["x-dead-letter-exchange"] == EVENTS_EXCHANGE
+    assert arguments["x-dead-letter-routing-key"] == user_routing_key("alice")
+    assert arguments["x-message-ttl"] == 30_000
+    assert arguments["x-expires"] > arguments["x-message-ttl"]  # type: ignore[operator]
