@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
 import pytest
 
 from shared.topology import session_queue_name
@@ -115,3 +118,108 @@ async def test_a_session_event_falls_back_after_the_session_timeout(
         await eventually(tab_queue_gone, timeout=SESSION_TIMEOUT_SECONDS + 15, what="the session's queue to go")
     await settled(publisher, alice, staying)
     assert staying.event_ids().count(event) == (1 if fallback == "user" else 0)
+
+
+async def test_a_thread_event_reaches_the_tabs_showing_that_thread(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
+    alice, bob = fresh_user("alice"), fresh_user("bob")
+    thread, other = f"thread-{uuid.uuid4().hex[:8]}", f"thread-{uuid.uuid4().hex[:8]}"
+    showing_a = await tabs.open(replicas[0], alice, thread_id=thread)
+    showing_b = await tabs.open(replicas[1], alice, thread_id=thread)
+    elsewhere = await tabs.open(replicas[0], alice, thread_id=other)
+    bobs = await tabs.open(replicas[1], bob, thread_id=thread)  # bob claiming the same thread id
+
+    event = await publisher.send({"user": alice, "thread": thread})
+    await settled(publisher, alice, showing_a, showing_b, elsewhere)
+    await settled(publisher, bob, bobs)
+    assert showing_a.event_ids() == [event] and showing_b.event_ids() == [event]
+    assert elsewhere.event_ids() == [] and bobs.event_ids() == []
+
+
+@pytest.mark.parametrize("fallback", ["user", "drop"])
+async def test_a_thread_nobody_shows_falls_back_like_a_session(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher, fallback: str) -> None:
+    alice = fresh_user("alice")
+    tab = await tabs.open(replicas[0], alice, thread_id=f"thread-{uuid.uuid4().hex[:8]}")
+    event = await publisher.send({"user": alice, "thread": "thread-nobody-shows", "fallback": fallback})
+    await settled(publisher, alice, tab)
+    assert tab.event_ids() == ([event] if fallback == "user" else [])
+
+
+async def test_a_broadcast_reaches_every_connected_tab_and_no_closed_one(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
+    alice, bob = fresh_user("alice"), fresh_user("bob")
+    alices = [await tabs.open(replicas[0], alice), await tabs.open(replicas[1], alice)]
+    bobs, closed = await tabs.open(replicas[1], bob), await tabs.open(replicas[0], bob)
+    await settled(publisher, bob, bobs, closed)
+    await closed.disconnect()
+
+    notice = await publisher.send({"broadcast": True}, "maintenance at noon")
+    for tab in (*alices, bobs):
+        await wait_until(lambda tab=tab: notice in tab.event_ids(), what="the broadcast")
+    await closed.connect()
+    await tabs.ready(closed)
+    await settled(publisher, bob, closed, bobs)
+    await settled(publisher, alice, *alices)
+    assert [tab.event_ids() for tab in (*alices, bobs)] == [[notice]] * 3
+    assert closed.event_ids() == []  # it was away when the broadcast went out
+
+
+async def test_a_persistent_broadcast_is_kept_for_users_who_come_later(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
+    online, offline = fresh_user("online"), fresh_user("offline")
+    await publisher.send({"user": offline}, "gives the user an inbox")
+    here = await tabs.open(replicas[0], online)
+    # A short TTL: the copy kept in every inbox of the shared test broker must not outlive the test.
+    notice = await publisher.send({"broadcast": True, "persist": True}, "new terms", ttl_seconds=20)
+    await wait_until(lambda: notice in here.event_ids(), what="the broadcast in the online tab")
+
+    later = await tabs.open(replicas[1], offline)
+    await wait_until(lambda: notice in later.event_ids(), what="the kept broadcast")
+    await settled(publisher, online, here)
+    assert here.event_ids() == [notice] and later.event_ids().count(notice) == 1
+
+
+async def test_a_group_event_reaches_its_members_and_membership_is_managed_over_http(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
+    group = f"oncall-{uuid.uuid4().hex[:8]}"
+    alice, bob, carol = fresh_user("alice"), fresh_user("bob"), fresh_user("carol")
+    for member in (alice, bob, bob):  # adding twice is harmless
+        assert (await publisher.group("PUT", group, member)).status_code == 204
+    assert (await publisher.group("GET", group)).json() == {"group": group, "members": sorted([alice, bob])}
+    a, b, c = (await tabs.open(replicas[0], alice), await tabs.open(replicas[1], bob),
+               await tabs.open(replicas[0], carol))
+
+    both = await publisher.send({"group": group}, "page: db down")
+    assert (await publisher.group("DELETE", group, bob)).status_code == 204
+    only_alice = await publisher.send({"group": group}, "page: db up")
+
+    await settled(publisher, alice, a)
+    await settled(publisher, bob, b)
+    await settled(publisher, carol, c)
+    assert a.event_ids() == [both, only_alice] and b.event_ids() == [both] and c.event_ids() == []
+    assert (await publisher.group("GET", group)).json()["members"] == [alice]
+
+
+async def test_group_membership_needs_the_scope_and_a_valid_name(replicas: Replicas, publisher: Publisher) -> None:
+    async with httpx.AsyncClient(base_url=publisher.notifier.url) as http:
+        denied = await http.put("/v1/groups/ops/members/alice",
+                                headers={"Authorization": f"Bearer {publisher.keys.publisher}"})
+        bad = await http.put("/v1/groups/o*ps/members/alice",
+                             headers={"Authorization": f"Bearer {publisher.keys.groups}"})
+    assert denied.status_code == 403 and "groups:write" in denied.json()["detail"]
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_reconnected_tab_never_shows_an_event_twice(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
+    alice = fresh_user("alice")
+    tab = await tabs.open(replicas[0], alice)
+    first = await publisher.send({"user": alice})
+    await wait_until(lambda: first in tab.event_ids(), what="the first event")
+    await tab.disconnect()
+    missed = await publisher.send({"user": alice})  # nobody connected: it waits in the inbox
+    await tab.connect()
+    await tabs.ready(tab)
+    await settled(publisher, alice, tab)
+    assert tab.event_ids() == [first, missed]

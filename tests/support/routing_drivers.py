@@ -16,6 +16,15 @@ from tests.support.processes import Service
 from tests.support.waiting import eventually
 
 
+async def tab_ready(amqp_url: str, tab: ChatTab) -> None:
+    """Wait until Herald consumes the tab's queue: from then on, the tab receives its events."""
+
+    async def consumed() -> bool:
+        return await consumer_count(amqp_url, session_queue_name(tab.session_id)) == 1
+
+    await eventually(consumed, what=f"Herald to take up session {tab.session_id}")
+
+
 def fresh_user(name: str) -> str:
     """A user no other test has touched, so nothing else waits in their inbox."""
     return f"{name}-{uuid.uuid4().hex[:8]}"
@@ -35,12 +44,7 @@ class Tabs:
         return tab
 
     async def ready(self, tab: ChatTab) -> None:
-        """Wait until Herald consumes the tab's queue: from then on, the tab receives its events."""
-
-        async def consumed() -> bool:
-            return await consumer_count(self.amqp_url, session_queue_name(tab.session_id)) == 1
-
-        await eventually(consumed, what=f"Herald to take up session {tab.session_id}")
+        await tab_ready(self.amqp_url, tab)
 
     async def close(self) -> None:
         for tab in self.opened:
