@@ -13,6 +13,17 @@ settings = ChatSettings()
 install_login(settings)
 attach(settings)  # everything Herald needs; the hooks below stay the app's own
 
+if settings.data_layer_url:
+    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+    from chainlit.types import ThreadDict
+
+    history = SQLAlchemyDataLayer(conninfo=settings.data_layer_url)
+    cl.data_layer(lambda: history)
+
+    @cl.on_chat_resume
+    async def resume(thread: ThreadDict) -> None:
+        pass  # Chainlit replays the thread's messages, Herald's persisted ones among them
+
 
 @cl.on_chat_start
 async def greet() -> None:

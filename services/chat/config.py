@@ -16,5 +16,7 @@ class ChatSettings(CommonSettings):
     users_file: Path = Field(default=Path("config/users.toml"), description="In password mode, the users file.")
     inbox_prefetch: int = Field(default=64, gt=0, description="Unacked events per user inbox consumer.")
     render_attempts: int = Field(default=3, gt=0, description="Failed renders before an event is dead-lettered.")
+    data_layer_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of a Chainlit data layer (threads, history); schema made by you.")
     session_timeout_seconds: int | None = Field(
         default=None, gt=0, description="Overrides Chainlit's project.session_timeout when set.")

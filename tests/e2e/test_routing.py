@@ -10,22 +10,13 @@ import pytest
 from shared.topology import session_queue_name
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
 from tests.support.broker_probe import dead_letter_reasons, queue_exists
-from tests.support.chat_client import ChatTab
 from tests.support.processes import Service
-from tests.support.routing_drivers import Publisher, Tabs, fresh_user
+from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
 from tests.support.waiting import eventually, wait_until
 
 pytestmark = pytest.mark.e2e
 
 Replicas = tuple[Service, Service]
-
-
-async def settled(publisher: Publisher, user: str, *tabs: ChatTab) -> None:
-    """Publish a marker to `user` and wait until each tab shows it: everything sent before has arrived."""
-    marker = await publisher.send({"user": user}, "marker")
-    for tab in tabs:
-        await wait_until(lambda tab=tab: marker in tab.event_ids(), what=f"the marker in {tab.session_id}")
-        tab.messages[:] = [m for m in tab.messages if m.get("metadata", {}).get("herald_event_id") != marker]
 
 
 async def test_a_user_event_reaches_every_tab_on_every_replica_once_in_order(

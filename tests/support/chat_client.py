@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -34,11 +35,23 @@ class ChatTab:
     messages: list[dict[str, Any]] = field(default_factory=list)
     client: socketio.AsyncClient = field(default_factory=lambda: socketio.AsyncClient(reconnection=False))
 
+    resumed: list[dict[str, Any]] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         self.client.on("new_message", self._on_new_message)
+        self.client.on("resume_thread", self._on_resume_thread)
 
     async def _on_new_message(self, step: dict[str, Any]) -> None:
         self.messages.append(step)
+
+    async def _on_resume_thread(self, thread: dict[str, Any]) -> None:
+        self.resumed.append(thread)
+
+    async def say(self, text: str) -> None:
+        """Send a user message, as typing into the chat box does."""
+        await self.client.emit("client_message", {"message": {
+            "id": str(uuid.uuid4()), "threadId": self.thread_id, "name": "user", "type": "user_message",
+            "output": text, "createdAt": datetime.now(UTC).isoformat()}, "fileReferences": []})
 
     async def connect(self) -> None:
         """Connect (or reconnect, keeping the session id) and announce the tab as Chainlit's UI does."""

@@ -13,7 +13,7 @@ from tests.conftest import Keys
 from tests.support.broker_probe import consumer_count
 from tests.support.chat_client import ChatTab, login_by_header, open_tab
 from tests.support.processes import Service
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, wait_until
 
 
 async def tab_ready(amqp_url: str, tab: ChatTab) -> None:
@@ -70,3 +70,12 @@ class Publisher:
         async with httpx.AsyncClient(base_url=self.notifier.url) as http:
             path = f"/v1/groups/{group}/members" + (f"/{user}" if user else "")
             return await http.request(method, path, headers={"Authorization": f"Bearer {self.keys.groups}"})
+
+
+async def settled(publisher: Publisher, user: str, *tabs: ChatTab) -> None:
+    """Publish a marker to `user` and wait until each tab shows it: everything sent before has arrived.
+    The marker is then taken out of the tabs' lists, so tests compare only what they sent."""
+    marker = await publisher.send({"user": user}, "marker")
+    for tab in tabs:
+        await wait_until(lambda tab=tab: marker in tab.event_ids(), what=f"the marker in {tab.session_id}")
+        tab.messages[:] = [m for m in tab.messages if m.get("metadata", {}).get("herald_event_id") != marker]
