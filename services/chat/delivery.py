@@ -25,8 +25,8 @@ from chainlit.session import WebsocketSession
 
 from services.chat import render
 from services.chat.config import ChatSettings
+from services.chat.event_consumer import EventConsumer
 from services.chat.inbox_relay import InboxRelay
-from services.chat.ordered_consumer import OrderedConsumer
 from services.chat.session_delivery import SessionDelivery
 from services.chat.session_hooks import watch_sessions
 from services.chat.session_queues import SessionQueues
@@ -53,7 +53,7 @@ class Delivery:
         self.registry = SessionRegistry()
         self._consuming = consuming
         self._inbox_arguments = InboxArguments.from_settings(settings)
-        self._inboxes: dict[str, OrderedConsumer] = {}
+        self._inboxes: dict[str, EventConsumer] = {}
         self._sessions = SessionQueues(connection, consuming, session_timeout, has_data_layer)
         # Exchange objects only name the exchanges, which declare_exchanges has declared.
         sessions_exchange = aio_pika.Exchange(publishing, SESSIONS_EXCHANGE, durable=True)
@@ -84,7 +84,7 @@ class Delivery:
             await self._sessions.connect(record, partial(self._show.handle, session.id))
             if user not in self._inboxes:
                 queue = await declare_inbox(self._consuming, user, self._inbox_arguments)
-                inbox = self._inboxes[user] = OrderedConsumer(queue, partial(self._relay.handle, user))
+                inbox = self._inboxes[user] = EventConsumer(queue, partial(self._relay.handle, user))
                 await inbox.start()
 
     async def on_disconnected(self, session: WebsocketSession) -> None:

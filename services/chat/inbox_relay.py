@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 from aio_pika.exceptions import PublishError
-from pydantic import ValidationError
 
 from services.chat.routing import InboxDecision, decide_inbox
 from shared.events import Event
@@ -34,13 +33,7 @@ class InboxRelay:
         self._sessions = sessions_exchange
         self.persist = persist
 
-    async def handle(self, user: str, message: AbstractIncomingMessage) -> None:
-        try:
-            event = Event.from_wire(message.body)
-        except ValidationError as exc:
-            log.error("dead-lettering an undecodable message from %s's inbox: %s", user, exc)
-            await message.reject(requeue=False)
-            return
+    async def handle(self, user: str, event: Event, message: AbstractIncomingMessage) -> None:
         decision = decide_inbox(event, user, has_data_layer=self.persist is not None)
         if decision is InboxDecision.PERSIST:
             assert self.persist is not None

@@ -9,7 +9,6 @@ import logging
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 from chainlit.session import WebsocketSession
-from pydantic import ValidationError
 
 from services.chat import render
 from services.chat.inbox_relay import RELAYED_FOR_HEADER, REQUEUE_DELAY_SECONDS
@@ -28,13 +27,7 @@ class SessionDelivery:
         self._render_attempts = render_attempts
         self._failures: dict[str, int] = {}
 
-    async def handle(self, session_id: str, message: AbstractIncomingMessage) -> None:
-        try:
-            event = Event.from_wire(message.body)
-        except ValidationError as exc:
-            log.error("dead-lettering an undecodable message from session %s's queue: %s", session_id, exc)
-            await message.reject(requeue=False)
-            return
+    async def handle(self, session_id: str, event: Event, message: AbstractIncomingMessage) -> None:
         record = self._registry.get(session_id)
         session = WebsocketSession.get_by_id(session_id)
         if record is None or session is None or not record.connected or not render.is_live(session):

@@ -16,7 +16,7 @@ import logging
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from aiormq.exceptions import AMQPError
 
-from services.chat.ordered_consumer import Handler, OrderedConsumer
+from services.chat.event_consumer import EventConsumer, Handler
 from services.chat.session_registry import SessionRecord
 from shared.topology import (
     BROADCAST_KEY,
@@ -39,7 +39,7 @@ class SessionQueues:
         self._channel = channel
         self._timeout = session_timeout_seconds
         self._has_data_layer = has_data_layer
-        self._consumers: dict[str, OrderedConsumer] = {}
+        self._consumers: dict[str, EventConsumer] = {}
 
     def _bindings(self, record: SessionRecord, connected_only: bool) -> list[tuple[str, str]]:
         thread = [(EVENTS_EXCHANGE, thread_routing_key(record.user, record.thread_id))] if record.thread_id else []
@@ -59,7 +59,7 @@ class SessionQueues:
         queue = await self._declare(record, self._channel)
         for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
             await queue.bind(exchange, key)
-        consumer = self._consumers[record.id] = OrderedConsumer(queue, handler)
+        consumer = self._consumers[record.id] = EventConsumer(queue, handler)
         await consumer.start()
 
     async def disconnect(self, record: SessionRecord) -> None:

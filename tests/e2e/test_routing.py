@@ -214,3 +214,13 @@ async def test_a_reconnected_tab_never_shows_an_event_twice(
     await tabs.ready(tab)
     await settled(publisher, alice, tab)
     assert tab.event_ids() == [first, missed]
+
+
+@pytest.mark.parametrize("fallback", ["user", "drop"])
+async def test_a_session_nobody_knows_falls_back_at_once(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher, fallback: str) -> None:
+    alice = fresh_user("alice")
+    tab = await tabs.open(replicas[1], alice)
+    event = await publisher.send({"user": alice, "session": f"gone-{uuid.uuid4().hex}", "fallback": fallback})
+    await settled(publisher, alice, tab)
+    assert tab.event_ids() == ([event] if fallback == "user" else [])

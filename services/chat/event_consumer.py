@@ -1,7 +1,9 @@
-"""Consuming one queue in order: each delivery is handled only after the one before it is done.
+"""Consuming one queue of events in order, decoding each in one place.
 
 aio-pika runs every delivery callback as a task of its own, so a queue's events could otherwise be
-rendered out of order. Herald needs publish order per user, so each queue feeds one worker.
+rendered out of order. Herald needs publish order per user, so each queue feeds one worker, which
+hands the handler a decoded event. A message that is not a valid event is rejected (dead-lettered):
+poison never blocks a queue.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from pydantic import ValidationError
+
+from shared.events import Event
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AbstractIncomingMessage], Awaitable[None]]
+Handler = Callable[[Event, AbstractIncomingMessage], Awaitable[None]]
 
 
-class OrderedConsumer:
+class EventConsumer:
     def __init__(self, queue: AbstractQueue, handler: Handler) -> None:
         self.queue = queue
         self._handler = handler
@@ -36,7 +41,13 @@ class OrderedConsumer:
     async def _work(self) -> None:
         while (message := await self._pending.get()) is not None:
             try:
-                await self._handler(message)
+                event = Event.from_wire(message.body)
+            except ValidationError as exc:
+                log.error("dead-lettering an undecodable message from %s: %s", self.queue.name, exc)
+                await message.reject(requeue=False)
+                continue
+            try:
+                await self._handler(event, message)
             except Exception:
                 log.exception("handling a delivery from %s failed; it goes back to the queue", self.queue.name)
                 await message.nack(requeue=True)
