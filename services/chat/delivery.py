@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -60,8 +61,9 @@ class Delivery:
         dead_letters = aio_pika.Exchange(publishing, DEAD_LETTER_EXCHANGE, durable=True)
         self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None)
         self._show = SessionDelivery(self.registry, dead_letters, settings.render_attempts)
-        # One user's connects and disconnects must not interleave their queue (un)bindings.
-        self._lock = asyncio.Lock()
+        # One user's connects and disconnects must not interleave their queue (un)bindings; other
+        # users' need not wait for them. A lock is a few hundred bytes per user this process has seen.
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     @classmethod
     async def start(cls, settings: ChatSettings, connection: AbstractRobustConnection,
@@ -75,7 +77,7 @@ class Delivery:
     async def on_connected(self, session: WebsocketSession) -> None:
         assert session.user is not None
         user = session.user.identifier
-        async with self._lock:
+        async with self._locks[user]:
             log.info("session %s of %s connected", session.id, user)
             self.registry.connected(session.id, user, session.thread_id)
             record = self.registry.get(session.id)
@@ -88,7 +90,8 @@ class Delivery:
                 await inbox.start()
 
     async def on_disconnected(self, session: WebsocketSession) -> None:
-        async with self._lock:
+        assert session.user is not None
+        async with self._locks[session.user.identifier]:
             log.info("session %s disconnected", session.id)
             record = self.registry.get(session.id)
             gone_user = self.registry.disconnected(session.id)
@@ -103,7 +106,7 @@ class Delivery:
         for record in self.registry.sessions():
             session = WebsocketSession.get_by_id(record.id)
             if session is None:
-                async with self._lock:
+                async with self._locks[record.user]:
                     await self._remove(record)
             elif record.connected and not render.is_live(session):
                 await self.on_disconnected(session)
