@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
 from shared.topology import session_queue_name
+from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
+from tests.support import processes
 from tests.support.broker_probe import dead_letter_reasons, queue_exists
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
@@ -224,3 +227,18 @@ async def test_a_session_nobody_knows_falls_back_at_once(
     event = await publisher.send({"user": alice, "session": f"gone-{uuid.uuid4().hex}", "fallback": fallback})
     await settled(publisher, alice, tab)
     assert tab.event_ids() == ([event] if fallback == "user" else [])
+
+
+async def test_group_membership_survives_a_notifier_restart(
+        replicas: Replicas, tabs: Tabs, keys: Keys, amqp_url: str, workdir: Path) -> None:
+    group, member = f"team-{uuid.uuid4().hex[:8]}", fresh_user("member")
+    state = workdir / f"groups-{group}.sqlite3"
+    with processes.notifier(amqp_url, keys.file, workdir, state_db=state) as first:
+        assert (await Publisher(first, keys).group("PUT", group, member)).status_code == 204
+    tab = await tabs.open(replicas[0], member)
+    with processes.notifier(amqp_url, keys.file, workdir, state_db=state) as second:
+        restarted = Publisher(second, keys)
+        assert (await restarted.group("GET", group)).json()["members"] == [member]
+        event = await restarted.send({"group": group})  # routed by the broker's durable binding
+        await settled(restarted, member, tab)
+    assert tab.event_ids() == [event]
