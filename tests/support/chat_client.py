@@ -30,6 +30,7 @@ async def login_by_header(base_url: str, user: str, header: str = "X-Forwarded-U
 class ChatTab:
     base_url: str
     token: str
+    socketio_path: str = "/ws/socket.io"  # under a mounted Chainlit: "<mount path>/ws/socket.io"
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     thread_id: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -56,7 +57,7 @@ class ChatTab:
     async def connect(self) -> None:
         """Connect (or reconnect, keeping the session id) and announce the tab as Chainlit's UI does."""
         await self.client.connect(
-            self.base_url, socketio_path="/ws/socket.io", transports=["websocket"],
+            self.base_url, socketio_path=self.socketio_path, transports=["websocket"],
             headers={"Cookie": f"access_token={self.token}"},
             auth={"sessionId": self.session_id, "clientType": "webapp", "threadId": self.thread_id,
                   "userEnv": "{}", "chatProfile": ""},

@@ -1,0 +1,31 @@
+"""Herald in a Chainlit app mounted inside your own FastAPI app.
+
+Chainlit's own lifespan does not run when it is mounted, so Herald's delivery runs in the parent
+app's lifespan instead. Run it with `uvicorn examples.mounted_chat:app`; the chat is at /chat.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from chainlit.utils import mount_chainlit
+from fastapi import FastAPI
+
+from services.chat.delivery import running
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with running():
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/")
+async def home() -> dict[str, str]:
+    return {"chat": "/chat"}
+
+
+mount_chainlit(app, target=str(Path(__file__).parents[1] / "services" / "chat" / "app.py"), path="/chat")
