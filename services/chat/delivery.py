@@ -79,9 +79,7 @@ class Delivery:
         user = session.user.identifier
         async with self._locks[user]:
             log.info("session %s of %s connected", session.id, user)
-            self.registry.connected(session.id, user, session.thread_id)
-            record = self.registry.get(session.id)
-            assert record is not None
+            record = self.registry.connected(session.id, user, session.thread_id)
             # The session's queue first: the inbox relays only to connected session queues.
             await self._sessions.connect(record, partial(self._show.handle, session.id))
             if user not in self._inboxes:

@@ -37,9 +37,8 @@ class SessionRegistry:
         self._sessions: dict[str, SessionRecord] = {}
         self._by_user: dict[str, dict[str, SessionRecord]] = {}
 
-    def connected(self, session_id: str, user: str, thread_id: str | None) -> bool:
-        """Record a (re)connected session; True when it is the user's first connected one here."""
-        first = not self.connected_sessions(user)
+    def connected(self, session_id: str, user: str, thread_id: str | None) -> SessionRecord:
+        """Record a (re)connected session; a reconnect keeps the record, and what it has shown."""
         record = self._sessions.get(session_id)
         if record is None or record.user != user:
             self.forget(session_id)
@@ -47,7 +46,7 @@ class SessionRegistry:
             self._by_user.setdefault(user, {})[session_id] = record
         record.connected = True
         record.thread_id = thread_id
-        return first
+        return record
 
     def disconnected(self, session_id: str) -> str | None:
         """Mark a session disconnected; return its user when no connected session of theirs remains."""
@@ -74,6 +73,3 @@ class SessionRegistry:
 
     def connected_sessions(self, user: str) -> list[SessionRecord]:
         return [record for record in self._by_user.get(user, {}).values() if record.connected]
-
-    def users_present(self) -> set[str]:
-        return {user for user in self._by_user if self.connected_sessions(user)}

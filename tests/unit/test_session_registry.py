@@ -9,24 +9,22 @@ from services.chat.session_registry import SEEN_PER_SESSION, SessionRegistry
 pytestmark = pytest.mark.unit
 
 
-def test_first_connect_and_last_disconnect_of_a_user_are_reported() -> None:
+def test_the_last_disconnect_of_a_user_is_reported() -> None:
     registry = SessionRegistry()
-    assert registry.connected("s1", "alice", None) is True
-    assert registry.connected("s2", "alice", None) is False
+    registry.connected("s1", "alice", None)
+    registry.connected("s2", "alice", None)
     assert registry.disconnected("s1") is None
+    assert registry.disconnected("s1") is None  # a repeated disconnect changes nothing
     assert registry.disconnected("s2") == "alice"
-    assert registry.users_present() == set()
+    assert registry.connected_sessions("alice") == []
 
 
 def test_a_reconnect_keeps_what_the_session_has_shown() -> None:
     registry = SessionRegistry()
-    registry.connected("s1", "alice", "t1")
-    record = registry.get("s1")
-    assert record is not None
+    record = registry.connected("s1", "alice", "t1")
     record.mark_shown("e1")
     registry.disconnected("s1")
-    assert registry.connected("s1", "alice", "t1") is True
-    again = registry.get("s1")
+    again = registry.connected("s1", "alice", "t1")
     assert again is record and again.has_shown("e1") and again.connected
 
 
