@@ -33,6 +33,7 @@ from services.chat.session_hooks import watch_sessions
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
 from services.chat.thread_persistence import persist_to_thread
+from shared.broker_connection import connect_until_up
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
     SESSIONS_EXCHANGE,
@@ -127,7 +128,8 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Deliver
     if settings.session_timeout_seconds:
         chainlit_config.project.session_timeout = settings.session_timeout_seconds
     session_timeout = int(chainlit_config.project.session_timeout)
-    connection = await aio_pika.connect_robust(settings.amqp_url, client_properties={"connection_name": "herald-chat"})
+    # Until the broker is up, the chat does not serve: without it no tab could get its events.
+    connection = await connect_until_up(settings.amqp_url, "herald-chat")
     try:
         delivery = await Delivery.start(settings, connection, session_timeout)
         restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)

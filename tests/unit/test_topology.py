@@ -46,3 +46,4 @@ def test_a_session_queue_falls_back_into_its_owners_inbox() -> None:
     assert arguments["x-dead-letter-routing-key"] == user_routing_key("alice")
     assert arguments["x-message-ttl"] == 30_000
     assert arguments["x-expires"] > arguments["x-message-ttl"]  # type: ignore[operator]
+
