@@ -34,6 +34,8 @@ BROADCAST_KEY = "broadcast"
 PERSISTENT_BROADCAST_KEY = "broadcast.persist"
 # Set on dead-lettered events Herald rejects on purpose, to say why.
 REASON_HEADER = "x-herald-reason"
+# Set on the copy a chat instance relays from a user's inbox into that user's session queues.
+RELAYED_FOR_HEADER = "x-herald-relayed-for"
 
 
 def user_routing_key(user: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
 from services.chat.thread_persistence import persist_to_thread
 from shared.broker_connection import connect_until_up
+from shared.events import Event
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
     SESSIONS_EXCHANGE,
@@ -81,6 +83,7 @@ class Delivery:
         async with self._locks[user]:
             log.info("session %s of %s connected", session.id, user)
             record = self.registry.connected(session.id, user, session.thread_id)
+            await self._replay(session, record.to_replay())
             # The session's queue first: the inbox relays only to connected session queues.
             await self._sessions.connect(record, partial(self._show.handle, session.id))
             if user not in self._inboxes:
@@ -88,12 +91,21 @@ class Delivery:
                 inbox = self._inboxes[user] = EventConsumer(queue, partial(self._relay.handle, user))
                 await inbox.start()
 
+    async def _replay(self, session: WebsocketSession, events: list[Event]) -> None:
+        """Show again what was shown just before the tab's connection dropped, and so may never have
+        arrived. The repeat carries the same message id, so the frontend keeps one copy."""
+        for event in events:
+            try:
+                await render.show(session, event)
+            except Exception:
+                log.exception("showing event %s again in session %s failed", event.id, session.id)
+
     async def on_disconnected(self, session: WebsocketSession) -> None:
         assert session.user is not None
         async with self._locks[session.user.identifier]:
             log.info("session %s disconnected", session.id)
             record = self.registry.get(session.id)
-            gone_user = self.registry.disconnected(session.id)
+            gone_user = self.registry.disconnected(session.id, at=time.monotonic())
             if record is not None:
                 await self._sessions.disconnect(record)
             if gone_user is not None and (inbox := self._inboxes.pop(gone_user, None)):

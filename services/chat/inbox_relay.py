@@ -17,11 +17,10 @@ from aio_pika.exceptions import PublishError
 
 from services.chat.routing import InboxDecision, decide_inbox
 from shared.events import Event
-from shared.topology import user_routing_key
+from shared.topology import RELAYED_FOR_HEADER, user_routing_key
 
 log = logging.getLogger(__name__)
 
-RELAYED_FOR_HEADER = "x-herald-relayed-for"
 # Wait before handing back an event nobody could take, so a tab that just dropped does not spin it.
 REQUEUE_DELAY_SECONDS = 0.5
 

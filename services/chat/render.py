@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import chainlit as cl
 from chainlit.context import init_ws_context
@@ -36,11 +37,18 @@ def is_live(session: WebsocketSession) -> bool:
     return bool(sio.manager.is_connected(session.socket_id, "/"))
 
 
+def message_id(session: WebsocketSession, event: Event) -> str:
+    """The same id each time an event is shown in a session: Chainlit's frontend then updates the
+    message it has instead of adding a second one."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"herald:{session.id}:{event.id}"))
+
+
 async def show(session: WebsocketSession, event: Event) -> None:
     async def push() -> None:
         # A task of its own: the context it sets cannot leak into the consumer or another session.
         init_ws_context(session)
         await cl.Message(
+            id=message_id(session, event),
             content=message_content(event),
             author=event.source,
             metadata=message_metadata(event),

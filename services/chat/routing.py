@@ -21,6 +21,14 @@ class InboxDecision(Enum):
     REJECT = "reject"  # not for this inbox's owner: dead-letter it, show it to nobody
 
 
+class Departure(Enum):
+    """What becomes of an event still in a tab's queue when the tab disconnects."""
+
+    RETURN = "return"  # relayed from the user's inbox: back there, for the user's other or next tabs
+    DROP = "drop"  # a live broadcast: a tab that is away gets none
+    KEEP = "keep"  # for this tab (or thread) itself: it waits for the tab to come back
+
+
 class SessionDecision(Enum):
     SHOW = "show"
     ALREADY_SHOWN = "already_shown"  # a redelivery: acknowledge without showing again
@@ -69,3 +77,11 @@ def _addressed_to(event: Event, session: SessionRecord, relayed_for: str | None)
     if target.thread is not None:
         return target.thread == session.thread_id
     return False  # a plain user event always comes through the inbox
+
+
+def decide_departure(event: Event, relayed_for: str | None) -> Departure:
+    if relayed_for is not None:
+        return Departure.RETURN
+    if isinstance(event.target, BroadcastTarget):
+        return Departure.DROP
+    return Departure.KEEP

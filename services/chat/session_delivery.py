@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 from chainlit.session import WebsocketSession
 
 from services.chat import render
-from services.chat.inbox_relay import RELAYED_FOR_HEADER, REQUEUE_DELAY_SECONDS
+from services.chat.inbox_relay import REQUEUE_DELAY_SECONDS
 from services.chat.routing import SessionDecision, decide_session
 from services.chat.session_registry import SessionRegistry
 from shared.events import Event
-from shared.topology import REASON_HEADER
+from shared.topology import REASON_HEADER, RELAYED_FOR_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class SessionDelivery:
         if decision is SessionDecision.SHOW and not await self._show(session, event):
             await self._retry_or_give_up(event, message)
             return
-        record.mark_shown(event.id)
+        record.mark_shown(event, at=time.monotonic())
         await message.ack()
 
     async def _show(self, session: WebsocketSession, event: Event) -> bool:

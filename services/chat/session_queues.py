@@ -15,12 +15,16 @@ import logging
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from aiormq.exceptions import AMQPError
+from pydantic import ValidationError
 
 from services.chat.event_consumer import EventConsumer, Handler
+from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
+from shared.events import Event
 from shared.topology import (
     BROADCAST_KEY,
     EVENTS_EXCHANGE,
+    RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
     session_queue_arguments,
     session_queue_name,
@@ -69,6 +73,27 @@ class SessionQueues:
         for exchange, key in self._bindings(record, connected_only=True):
             await consumer.queue.unbind(exchange, key)
         await consumer.stop()
+        await self._sort_out_departure(consumer.queue)
+
+    async def _sort_out_departure(self, queue: AbstractQueue) -> None:
+        """Hand back what the tab will not take now (see routing.decide_departure); keep the rest."""
+        kept = []
+        while (message := await queue.get(fail=False)) is not None:
+            try:
+                event = Event.from_wire(message.body)
+            except ValidationError:
+                await message.reject(requeue=False)  # poison: on to the inbox, which dead-letters it
+                continue
+            relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
+            departure = decide_departure(event, relayed_for if isinstance(relayed_for, str) else None)
+            if departure is Departure.RETURN:
+                await message.reject(requeue=False)  # the queue's dead-letter route is the owner's inbox
+            elif departure is Departure.DROP:
+                await message.ack()
+            else:
+                kept.append(message)
+        for message in kept:  # back where they were, in order
+            await message.nack(requeue=True)
 
     async def remove(self, record: SessionRecord) -> None:
         """The session is gone for good: hand what waits in its queue to the inbox, then delete it."""

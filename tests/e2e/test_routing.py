@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from shared.topology import session_queue_name
 from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
 from tests.support import processes
-from tests.support.broker_probe import dead_letter_reasons, queue_exists
+from tests.support.broker_probe import consumer_count, dead_letter_reasons, queue_exists
+from tests.support.chat_client import ChatTab
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
 from tests.support.waiting import eventually, wait_until
@@ -242,3 +244,44 @@ async def test_group_membership_survives_a_notifier_restart(
         event = await restarted.send({"group": group})  # routed by the broker's durable binding
         await settled(restarted, member, tab)
     assert tab.event_ids() == [event]
+
+
+@pytest.mark.parametrize("after", ["reconnect", "new tab"])
+async def test_events_in_flight_while_the_last_tab_drops_are_not_lost(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher, amqp_url: str, after: str) -> None:
+    """A tab that is closing still looks connected for a moment; what it is sent then may never
+    arrive. It is shown again on reconnect, and what the tab had not taken goes back to the inbox.
+    Order is not asserted: the events handed back queue up behind any sent in the same instant."""
+    for trial in range(4):
+        user = fresh_user("racing")
+        tab = await tabs.open(replicas[trial % 2], user)
+        sent: list[str] = []
+
+        async def burst(user: str = user, sent: list[str] = sent) -> None:
+            for _ in range(4):
+                sent.extend(await asyncio.gather(*(publisher.send({"user": user}) for _ in range(4))))
+
+        async def drop_midway(tab: ChatTab = tab, sent: list[str] = sent, trial: int = trial) -> None:
+            await wait_until(lambda: len(sent) >= 4 * (trial + 1) - 2, what="some events on their way")
+            await tab.disconnect()
+
+        await asyncio.gather(burst(), drop_midway())
+
+        async def let_go(tab: ChatTab = tab) -> bool:
+            return await consumer_count(amqp_url, session_queue_name(tab.session_id)) == 0
+
+        await eventually(let_go, what="the tab's queue to be let go")
+        if after == "reconnect":
+            await tab.connect()
+            await tabs.ready(tab)
+            receiver = tab
+        else:
+            receiver = await tabs.open(replicas[trial % 2], user)
+        await settled(publisher, user, receiver)
+        shown = tab.event_ids() + (receiver.event_ids() if receiver is not tab else [])
+        assert len(shown) == len(set(shown)), f"trial {trial}: shown twice"
+        if after == "reconnect":
+            assert set(shown) == set(sent), f"trial {trial}: lost {set(sent) - set(shown)}"
+        else:
+            # Only what was emitted to the dying socket in its last instant may be missing.
+            assert set(shown) <= set(sent)

@@ -37,12 +37,18 @@ class ChatTab:
     client: socketio.AsyncClient = field(default_factory=lambda: socketio.AsyncClient(reconnection=False))
 
     resumed: list[dict[str, Any]] = field(default_factory=list)
+    ignored: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.client.on("new_message", self._on_new_message)
         self.client.on("resume_thread", self._on_resume_thread)
 
     async def _on_new_message(self, step: dict[str, Any]) -> None:
+        # As Chainlit's frontend does (addMessage): a step whose id it has already replaces that one.
+        for index, known in enumerate(self.messages):
+            if known.get("id") == step.get("id"):
+                self.messages[index] = step
+                return
         self.messages.append(step)
 
     async def _on_resume_thread(self, thread: dict[str, Any]) -> None:
@@ -73,8 +79,12 @@ class ChatTab:
         return [step for step in self.messages
                 if step.get("type") == "assistant_message" and "herald_event_id" in (step.get("metadata") or {})]
 
-    def event_ids(self) -> list[str]:
+    def shown_ids(self) -> list[str]:
         return [step["metadata"]["herald_event_id"] for step in self.herald_events()]
+
+    def event_ids(self) -> list[str]:
+        """The ids of the Herald events this tab shows, less the ones a test set aside (markers)."""
+        return [event_id for event_id in self.shown_ids() if event_id not in self.ignored]
 
 
 async def open_tab(base_url: str, token: str, **kwargs: Any) -> ChatTab:

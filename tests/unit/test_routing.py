@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.chat.routing import InboxDecision, SessionDecision, decide_inbox, decide_session
+from services.chat.routing import (
+    Departure,
+    InboxDecision,
+    SessionDecision,
+    decide_departure,
+    decide_inbox,
+    decide_session,
+)
 from services.chat.session_registry import SessionRecord
 from shared.events import Event, EventRequest
 
@@ -62,5 +69,18 @@ def test_a_session_never_shows_an_event_twice() -> None:
     tab = SessionRecord(id="s", user="alice", thread_id=None)
     first = event({"user": "alice"}, "dup")
     assert decide_session(first, tab, "alice") is SessionDecision.SHOW
-    tab.mark_shown(first.id)
+    tab.mark_shown(first, at=0.0)
     assert decide_session(first, tab, "alice") is SessionDecision.ALREADY_SHOWN
+
+
+@pytest.mark.parametrize(("target", "relayed_for", "departure"), [
+    ({"user": "alice"}, "alice", Departure.RETURN),  # the user's other or next tab takes it
+    ({"group": "ops"}, "alice", Departure.RETURN),
+    ({"broadcast": True, "persist": True}, "alice", Departure.RETURN),
+    ({"broadcast": True}, None, Departure.DROP),  # a tab that is away gets no live broadcast
+    ({"user": "alice", "session": "s-alice"}, None, Departure.KEEP),  # waits for this very tab
+    ({"user": "alice", "thread": "t-alice"}, None, Departure.KEEP),
+])
+def test_what_a_departing_tab_leaves_behind(target: dict[str, object], relayed_for: str | None,
+                                           departure: Departure) -> None:
+    assert decide_departure(event(target), relayed_for) is departure
