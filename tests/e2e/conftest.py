@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,8 @@ SESSION_TIMEOUT_SECONDS = 3
 
 @pytest.fixture(scope="session")
 def replicas(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[tuple[Service, Service]]:
-    settings = {"HERALD_AUTH_MODE": "header", "HERALD_SESSION_TIMEOUT_SECONDS": str(SESSION_TIMEOUT_SECONDS)}
-    with ExitStack() as stack:
-        first = stack.enter_context(processes.chat(amqp_url, users_file, workdir, name="replica-a", **settings))
-        second = stack.enter_context(processes.chat(amqp_url, users_file, workdir, name="replica-b", **settings))
-        yield first, second
+    with processes.chat_replicas(amqp_url, users_file, workdir, "replica", SESSION_TIMEOUT_SECONDS) as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -53,11 +53,8 @@ SETTLE_SECONDS = 20.0  # generous: other test runs share this machine
 @pytest.fixture(scope="module")
 def steady_replicas(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[tuple[Service, Service]]:
     """Like the `replicas` of the routing tests, but no session of an example times out."""
-    settings = {"HERALD_AUTH_MODE": "header", "HERALD_SESSION_TIMEOUT_SECONDS": str(SESSION_TIMEOUT_SECONDS)}
-    with ExitStack() as stack:
-        first = stack.enter_context(processes.chat(amqp_url, users_file, workdir, name="steady-a", **settings))
-        second = stack.enter_context(processes.chat(amqp_url, users_file, workdir, name="steady-b", **settings))
-        yield first, second
+    with processes.chat_replicas(amqp_url, users_file, workdir, "steady", SESSION_TIMEOUT_SECONDS) as pair:
+        yield pair
 
 
 # The operations. Tab numbers pick among the tabs the operation applies to, modulo their number, so

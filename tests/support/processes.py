@@ -90,3 +90,13 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", **e
     chat_dir.mkdir(exist_ok=True)
     with running(name, command, env, chat_dir, "/auth/config", port) as service:
         yield service
+
+
+@contextmanager
+def chat_replicas(amqp_url: str, users_file: Path, workdir: Path, prefix: str,
+                  session_timeout_seconds: int) -> Iterator[tuple[Service, Service]]:
+    """Two chat replicas on one broker, with header login (any user id logs in) and a session timeout."""
+    settings = {"HERALD_AUTH_MODE": "header", "HERALD_SESSION_TIMEOUT_SECONDS": str(session_timeout_seconds)}
+    with chat(amqp_url, users_file, workdir, name=f"{prefix}-a", **settings) as first, \
+            chat(amqp_url, users_file, workdir, name=f"{prefix}-b", **settings) as second:
+        yield first, second
