@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notifier import events_route, groups_route, webhooks_route
+from services.notifier import batch_route, events_route, groups_route, webhooks_route
 from services.notifier.api_keys import ApiKeyring
 from services.notifier.config import NotifierSettings
 from services.notifier.groups import GroupStore
@@ -57,6 +57,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(events_route.router)
+    app.include_router(batch_route.router)
     app.include_router(groups_route.router)
     app.include_router(webhooks_route.router)
 

@@ -19,6 +19,8 @@ class NotifierSettings(CommonSettings):
     publish_timeout_seconds: float = Field(default=5, gt=0, description="How long to wait for a confirm before a 503.")
     retry_after_seconds: int = Field(default=5, gt=0, description="Retry-After sent with a 503.")
     max_request_bytes: int = Field(default=64 * 1024, gt=0, description="Largest accepted request body.")
+    batch_max_request_bytes: int = Field(
+        default=4 * 1024 * 1024, gt=0, description="Largest accepted body of POST /v1/events/batch (1,000 events).")
     webhook_sources_file: Path | None = Field(
         default=None, description="TOML file of webhook sources; unset, every /v1/webhooks/<source> is 404.")
     webhook_dedupe_hours: float = Field(

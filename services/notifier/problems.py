@@ -24,11 +24,15 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+def problem_body(status: int, detail: str, **extensions: Any) -> dict[str, Any]:
+    return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail,
+            **extensions}
+
+
 def problem_response(status: int, detail: str, headers: dict[str, str] | None = None,
                      **extensions: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
-    body.update(extensions)
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return JSONResponse(problem_body(status, detail, **extensions), status_code=status, headers=headers,
+                        media_type=PROBLEM_JSON)
 
 
 def validation_problem(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> Problem:

@@ -1,21 +1,32 @@
-"""The notifier's AMQP adapter: one robust connection, one confirming channel, inboxes declared once.
+"""The notifier's AMQP adapter: one robust connection, one confirming channel, inboxes declared on demand.
 
 `publish` returns only once the broker has confirmed the event; every other outcome raises
-`BrokerUnavailable`, which the HTTP edge turns into a 503.
+`BrokerUnavailable`, which the HTTP edge turns into a 503. Concurrent publishes share the channel and
+pipeline: each waits for its own confirm only (see `_publish`).
+
+A user's event is published with `mandatory` straight away: the inbox exists for every user who has
+ever had an event or opened a chat, and the broker returns the event when it does not. Only then is
+the inbox declared (once, however many events for that user are in flight) and the event published
+again. So a request costs no declare round trips, whichever worker serves it, after a restart too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
+from aiormq import spec
+from pamqp.common import FieldTable
 
 from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
+    EVENTS_EXCHANGE,
     REASON_HEADER,
     InboxArguments,
     declare_exchanges,
@@ -42,9 +53,7 @@ class EventPublisher:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        # Users whose inbox this process has declared. Declaring on every request would cost a
-        # broker round trip each time; inboxes are never deleted by Herald, so the cache stays true.
-        self._inboxes: set[str] = set()
+        self._declaring: dict[str, asyncio.Future[AbstractQueue]] = {}  # inboxes being declared, by user
         self._connecting: asyncio.Task[None] | None = None
 
     @property
@@ -102,33 +111,57 @@ class EventPublisher:
             await self._route_to_user(event, target)
 
     async def _route_to_user(self, event: Event, target: UserTarget) -> None:
-        await self.ensure_inbox(target.user)
-        try:
-            await self._publish(event, event_routing_key(target), mandatory=True)
+        if await self._routed(event, event_routing_key(target)):
             return
-        except PublishError:
-            pass  # returned: no queue is bound for that key
+        if target.session is None and target.thread is None:
+            await self._publish_to_new_inbox(event, target.user)
+            return
         if target.session is not None and await self._queue_exists(session_queue_name(target.session)):
             # The session exists but its keys name another user: show it to nobody.
             await self._dead_letter(event, "the target session belongs to another user")
             return
-        if target.session is None and target.thread is None:
-            self._inboxes.discard(target.user)  # the inbox vanished under us; declare it again
-            await self.ensure_inbox(target.user)
         # No such session (or nobody showed the thread lately): the owner's inbox applies the fallback.
         log.info("event %s: no session queue takes %s; it goes to %s's inbox", event.id,
                  event_routing_key(target), target.user)
-        await self._publish(event, user_routing_key(target.user), mandatory=True)
+        if not await self._routed(event, user_routing_key(target.user)):
+            await self._publish_to_new_inbox(event, target.user)
+
+    async def _routed(self, event: Event, routing_key: str) -> bool:
+        """Publish with `mandatory`; False when the broker returned the event: no queue is bound for the key."""
+        try:
+            await self._publish(event, routing_key, mandatory=True)
+        except PublishError:
+            return False
+        return True
+
+    async def _publish_to_new_inbox(self, event: Event, user: str) -> None:
+        # The first event for a user nobody has seen: make the inbox, where it waits for them.
+        await self.ensure_inbox(user)
+        await self._publish(event, user_routing_key(user), mandatory=True)
 
     async def ensure_inbox(self, user: str) -> None:
-        if user not in self._inboxes:
+        """Declare the user's inbox; concurrent calls for one user share a single declaration."""
+        declaring = self._declaring.get(user)
+        if declaring is None:
             assert self._channel is not None
-            await declare_inbox(self._channel, user, self._inbox_arguments)
-            self._inboxes.add(user)
+            declaring = self._declaring[user] = asyncio.ensure_future(
+                declare_inbox(self._channel, user, self._inbox_arguments))
+            declaring.add_done_callback(lambda done: self._declared(user, done))
+        await asyncio.shield(declaring)
 
-    async def _publish(self, event: Event, routing_key: str, mandatory: bool) -> None:
-        assert self._exchange is not None
-        await self._exchange.publish(self._message(event), routing_key, mandatory=mandatory)
+    def _declared(self, user: str, declaring: asyncio.Future[AbstractQueue]) -> None:
+        del self._declaring[user]
+        if not declaring.cancelled():
+            declaring.exception()  # retrieved here too, should every waiter have given up
+
+    async def _publish(self, event: Event, routing_key: str, mandatory: bool, exchange: str = EVENTS_EXCHANGE,
+                       headers: FieldTable | None = None) -> None:
+        assert self._channel is not None
+        channel = cast(aiormq.Channel, await self._channel.get_underlay_channel())
+        # aio-pika's Exchange.publish keeps the channel locked until its frame is written out, so
+        # concurrent publishes take turns through the writer task; without that wait they pipeline.
+        await channel.basic_publish(event.to_wire(), exchange=exchange, routing_key=routing_key,
+                                    properties=_properties(event, headers), mandatory=mandatory, wait=False)
 
     async def _queue_exists(self, name: str) -> bool:
         # A passive declare of a missing queue closes its channel, so it gets a channel of its own.
@@ -141,12 +174,8 @@ class EventPublisher:
         return True
 
     async def _dead_letter(self, event: Event, reason: str) -> None:
-        assert self._channel is not None
         log.warning("dead-lettering event %s: %s", event.id, reason)
-        message = self._message(event)
-        message.headers = {REASON_HEADER: reason}
-        exchange = await self._channel.get_exchange(DEAD_LETTER_EXCHANGE, ensure=False)
-        await exchange.publish(message, routing_key="", mandatory=False)
+        await self._publish(event, "", mandatory=False, exchange=DEAD_LETTER_EXCHANGE, headers={REASON_HEADER: reason})
 
     async def bind_member(self, group: str, user: str) -> None:
         await self._member_binding(group, user, bind=True)
@@ -171,13 +200,14 @@ class EventPublisher:
         except (AMQPError, OSError, RuntimeError) as exc:
             raise BrokerUnavailable(f"the broker link failed ({type(exc).__name__})") from exc
 
-    def _message(self, event: Event) -> aio_pika.Message:
-        return aio_pika.Message(
-            body=event.to_wire(),
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=event.id,
-            timestamp=event.created_at,
-            expiration=event.ttl_seconds,
-            type="herald.event.v1",
-        )
+
+def _properties(event: Event, headers: FieldTable | None) -> spec.Basic.Properties:
+    return spec.Basic.Properties(
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=event.id,
+        timestamp=event.created_at,
+        expiration=None if event.ttl_seconds is None else str(event.ttl_seconds * 1000),  # milliseconds
+        message_type="herald.event.v1",
+        headers=headers,
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from fastapi import Request
 
 from services.notifier.problems import Problem
@@ -16,8 +16,8 @@ async def read_json(request: Request, limit: int) -> Any:
         raise Problem(415, f"Send the body as application/json (got '{media_type or 'nothing'}').")
     raw = await read_limited(request, limit)
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return orjson.loads(raw)  # several times faster than json.loads, which matters for batches
+    except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
         raise Problem(400, f"The body is not valid JSON: {exc}.") from exc
 
 

@@ -1,0 +1,59 @@
+"""What the run ran on, and how busy the machine was: every figure is only comparable within one run."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+
+def _first(path: str, field: str) -> str | None:
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return None
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(field)), None)
+
+
+def _version(*command: str) -> str | None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else None
+
+
+def describe() -> dict[str, Any]:
+    memory = _first("/proc/meminfo", "MemTotal")
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": _first("/proc/cpuinfo", "model name"),
+        "memory_gib": round(int(memory.split()[0]) / 2**20, 1) if memory else None,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "rabbitmq": _version("dpkg-query", "-W", "-f", "${Version}", "rabbitmq-server"),
+        "wrk": _version("wrk", "--version"),
+    }
+
+
+def _ancestors() -> set[int]:
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        pid = int(stat[stat.rindex(")") + 2:].split()[1])
+    return pids
+
+
+def other_load() -> dict[str, Any]:
+    """Other work on the machine (e.g. test suites) makes the figures noisy; say so in the results."""
+    others, mine = 0, _ancestors()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in mine:
+            try:
+                others += b"pytest" in (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+    return {"load_average_1m": round(os.getloadavg()[0], 2), "other_pytest_processes": others}

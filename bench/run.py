@@ -1,0 +1,102 @@
+"""One benchmark run: start everything on loopback, measure each figure beside its ceiling, stop it all."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import uvloop
+
+from bench import latency, machine, stack, throughput
+from bench.cpu import cpu_share
+from bench.fanout import FanoutRun, fanout
+from bench.figures import fanout_figures, latency_figures, throughput_figures
+from bench.plan import Plan
+from bench.wrk import require_wrk
+from scripts.rabbitmq_node import private_node
+
+T = TypeVar("T")
+
+
+_START = time.monotonic()
+
+
+def _say(message: str) -> None:
+    print(f"bench [{time.monotonic() - _START:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def _cpu(pids: dict[str, int], seconds: float, step: Callable[[], T]) -> tuple[T, dict[str, int]]:
+    used: dict[str, float] = {}
+    with cpu_share(pids, used):
+        result = step()
+    return result, {name: round(100 * spent / seconds) for name, spent in used.items()}
+
+
+def run(plan: Plan, command: str) -> dict[str, Any]:
+    require_wrk()
+    started, clock = datetime.now(UTC), time.monotonic()
+    conditions = machine.other_load()
+    tag = uuid.uuid4().hex[:6]
+    with tempfile.TemporaryDirectory(prefix="herald-bench-") as scratch, private_node() as node:
+        bench = stack.Stack.create(Path(scratch), node.url, node.process.pid)
+        _say(f"#1 ceiling: an empty FastAPI endpoint ({plan.workers} worker(s))")
+        empty = throughput.empty_endpoint_rate(bench, plan)
+        with stack.notifier(bench, plan.workers) as notifier:
+            _say("#1: single events")
+            single = throughput.single_event_rate(bench, plan, notifier, plan.users, "bench-single-")
+            _say("#2 ceiling: raw aio-pika publishing")
+            raw = throughput.raw_publishing_rate(bench, plan)
+            _say("#2: batches")
+            batch = throughput.batch_rate(bench, plan, notifier)
+            _say(f"#6: {plan.few_inboxes} inboxes, then {plan.many_inboxes:,}")
+            few, many = throughput.inbox_rates(bench, plan, notifier)
+            figures = throughput_figures(empty, single, raw, batch, few, many)
+
+            load = latency.Load(plan.latency_rate, plan.latency_seconds, plan.latency_warmup_seconds,
+                                plan.latency_sessions)
+            seconds = load.seconds + load.warmup_seconds
+            with stack.chat(bench, "chat-latency") as replica:
+                _say(f"#3: Herald at {load.rate:g} events/s over {load.sessions} sessions")
+                pids = {"chat": replica.process.pid, "notifier": notifier.process.pid, "broker": node.process.pid}
+                herald_run, herald_cpu = _cpu(pids, seconds, lambda: uvloop.run(latency.herald(
+                    replica.url, notifier.url, bench.api_key, bench.amqp_url, load, tag)))
+            queue = f"bench.bridge.{tag}"
+            with stack.bridge(bench, queue) as bridge:
+                _say("#3 ceiling: the direct bridge")
+                pids = {"bridge": bridge.process.pid, "broker": node.process.pid}
+                bridge_run, bridge_cpu = _cpu(pids, seconds, lambda: uvloop.run(latency.bridge(
+                    bridge.url, bench.amqp_url, queue, load)))
+            figures += latency_figures(herald_run, bridge_run, load.rate, load.sessions)
+            figures[-3].details["cpu_percent_of_one_core_incl_setup"] = herald_cpu
+            figures[-3].ceiling.details["cpu_percent_of_one_core_incl_setup"] = bridge_cpu  # type: ignore[union-attr]
+
+            with stack.chat(bench, "chat-fanout") as replica:
+                _say(f"#4, #5: {plan.fanout_sessions:,} sessions on one replica, {plan.broadcasts} broadcasts")
+                fan: FanoutRun = uvloop.run(fanout(
+                    replica.url, replica.process.pid, notifier.url, bench.api_key, bench.amqp_url,
+                    sessions=plan.fanout_sessions, broadcasts=plan.broadcasts, tag=tag))
+            figures += fanout_figures(fan)
+    order = ["1", "2", "3.p50", "3.p95", "3.p99", "4", "5", "6"]
+    figures.sort(key=lambda figure: order.index(figure.key))
+    return {
+        "mode": plan.name,
+        "command": command,
+        "started_at": started.isoformat(timespec="seconds").replace("+00:00", ""),
+        "seconds": round(time.monotonic() - clock, 1),
+        "machine": machine.describe(),
+        "conditions": {"at_start": conditions, "at_end": machine.other_load()},
+        "plan": plan.__dict__,
+        "figures": [figure.as_dict() for figure in figures],
+        "samples": {
+            "latency_ms": {"Herald": [round(v, 3) for v in herald_run.latencies_ms],
+                           "direct bridge": [round(v, 3) for v in bridge_run.latencies_ms]},
+            "broadcast_ms": {"last_session": [round(v, 2) for v in fan.last_ms],
+                             "every_session": [round(v, 2) for v in fan.arrivals_ms]},
+        },
+    }

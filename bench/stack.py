@@ -1,0 +1,79 @@
+"""The processes a benchmark run starts on loopback: a private RabbitMQ node, the notifier, the chat,
+and the ceilings' stand-ins (the empty endpoint, the direct bridge). Each stops when its block ends."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.rabbitmq_node import free_port
+from services.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
+from tests.support import processes
+from tests.support.processes import ROOT, Service
+
+BRIDGE_APP = Path(__file__).with_name("bridge_app.py")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What the phases of one run share: a scratch directory, the broker and an API key."""
+
+    workdir: Path
+    amqp_url: str
+    broker_pid: int
+    api_key: str
+    keys_file: Path
+
+    @classmethod
+    def create(cls, workdir: Path, amqp_url: str, broker_pid: int) -> Stack:
+        key = new_key()
+        keys_file = workdir / "api-keys.toml"
+        keys_file.write_text(config_entry("bench", key, [PUBLISH_EVENTS]))
+        return cls(workdir, amqp_url, broker_pid, key, keys_file)
+
+
+def _python(module: str, port: int, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port), *args]
+
+
+@contextmanager
+def notifier(stack: Stack, workers: int) -> Iterator[Service]:
+    port = free_port()
+    env = {"HERALD_AMQP_URL": stack.amqp_url, "HERALD_API_KEYS_FILE": str(stack.keys_file),
+           "HERALD_STATE_DB": str(stack.workdir / "notifier.sqlite3"), "PYTHONPATH": str(ROOT)}
+    command = _python("services.notifier", port, "--workers", str(workers), "--log-level", "warning")
+    with processes.running("notifier", command, env, stack.workdir, "/readyz", port) as service:
+        yield service
+
+
+@contextmanager
+def empty_endpoint(stack: Stack, workers: int) -> Iterator[Service]:
+    port = free_port()
+    command = _python("bench.empty_app", port, "--workers", str(workers))
+    with processes.running("empty-endpoint", command, {"PYTHONPATH": str(ROOT)}, stack.workdir, "/healthz",
+                           port) as service:
+        yield service
+
+
+@contextmanager
+def chat(stack: Stack, name: str) -> Iterator[Service]:
+    """A chat replica whose users log in by header, as behind an SSO proxy."""
+    with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name,
+                        HERALD_AUTH_MODE="header") as service:
+        yield service
+
+
+@contextmanager
+def bridge(stack: Stack, queue: str) -> Iterator[Service]:
+    """The direct bridge: a minimal Chainlit app that pushes what it reads from `queue` into sessions."""
+    port = free_port()
+    command = [sys.executable, "-m", "chainlit", "run", str(BRIDGE_APP), "--headless", "--host", "127.0.0.1",
+               "--port", str(port)]
+    env = {"BENCH_AMQP_URL": stack.amqp_url, "BENCH_BRIDGE_QUEUE": queue, "PYTHONPATH": str(ROOT)}
+    workdir = stack.workdir / "bridge"
+    workdir.mkdir(exist_ok=True)
+    with processes.running("bridge", command, env, workdir, "/auth/config", port) as service:
+        yield service

@@ -1,0 +1,127 @@
+"""`POST /v1/events/batch`: up to 1,000 events in one request, each with the semantics of `/v1/events`.
+
+Every event is validated, deduplicated and published on its own, all of them at once on the worker's
+confirming channel, so that the broker's confirms pipeline. The answer holds one result per event, in
+order: `{"index", "id", "status": "accepted"}` once the broker confirmed it, else `{"index", "status":
+"rejected", "problem"}` with the problem `/v1/events` would have answered (422, 409 or 503). It is 202
+when every event was accepted, else 207. A body that is not a batch at all gets a single problem.
+
+Idempotency: an event id is remembered exactly as by `/v1/events`, and an id repeated within the batch
+is published once, each copy getting its answer. An `Idempotency-Key` covers each position of the
+batch: resending the batch with the key answers the events accepted the first time from memory and
+publishes only the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from services.notifier.auth import Publisher
+from services.notifier.events_route import dedupe_keys
+from services.notifier.openapi import json_body
+from services.notifier.problems import Problem, problem_body, validation_problem
+from services.notifier.publishing import Dedupe, publish_once
+from services.notifier.request_body import read_json
+from shared.events import Event, EventRequest
+
+MAX_EVENTS = 1000
+# Publishes of one request awaiting their confirms at once: enough to keep the channel busy, few
+# enough that one big batch does not crowd out the worker's other requests (and aiormq settles a
+# "multiple" confirm by scanning every publish in flight, so more in flight costs more per event).
+IN_FLIGHT = 64
+
+router = APIRouter()
+
+
+class EventBatch(BaseModel):
+    """The body's schema, for the docs: the events are validated one by one, each with its own answer."""
+
+    events: list[EventRequest] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+@router.post(
+    "/v1/events/batch",
+    status_code=202,
+    summary="Publish up to 1,000 events, with a result for each",
+    openapi_extra=json_body(EventBatch),
+    responses={202: {"description": "The broker has confirmed every event."},
+               207: {"description": "Some events were rejected; each result says which and why."}},
+)
+async def publish_batch(
+    request: Request,
+    key: Publisher,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> Response:
+    state = request.app.state
+    items = _events_of(await read_json(request, state.settings.batch_max_request_bytes))
+    results: list[dict[str, Any]] = [{} for _ in items]
+    pending: list[tuple[int, Event, Dedupe]] = []
+    first_with_id: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []
+    for index, item in enumerate(items):
+        try:
+            event = EventRequest.model_validate(item).to_event(source=key.name)
+        except ValidationError as exc:
+            results[index] = _rejected(index, validation_problem(exc, prefix=("events", index)))
+            continue
+        given_id = isinstance(item, dict) and item.get("id")
+        if given_id and (first := first_with_id.setdefault(event.id, index)) != index:
+            copies.append((index, first))  # published once; the copy gets the first one's answer
+            continue
+        keys = dedupe_keys(key.name, f"{idempotency_key}#{index}" if idempotency_key else None, item)
+        pending.append((index, event, Dedupe(keys, state.settings.idempotency_hours * 3600,
+                                             named="this Idempotency-Key or event id")))
+
+    async def publish(index: int, event: Event, dedupe: Dedupe) -> None:
+        try:
+            published = await publish_once(state.answers, state.publisher, event, dedupe,
+                                           state.settings.retry_after_seconds)
+        except Problem as problem:
+            results[index] = _rejected(index, problem, event.id)
+        else:
+            results[index] = {"index": index, **published.answer}
+
+    jobs = iter(pending)
+
+    async def publisher() -> None:
+        for job in jobs:
+            await publish(*job)
+
+    await asyncio.gather(*(publisher() for _ in range(min(IN_FLIGHT, len(pending)))))
+    for index, first in copies:
+        results[index] = {**results[first], "index": index}
+    return _answer(results, state.settings.retry_after_seconds)
+
+
+def _events_of(payload: Any) -> list[Any]:
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list) or len(payload) != 1:
+        raise Problem(422, 'The body must be an object with one field, "events": a list of events.',
+                      errors=[{"field": "events", "message": "a list of 1 to 1000 events is required"}])
+    if not events:
+        raise Problem(422, "The batch holds no events.", errors=[{"field": "events", "message": "empty"}])
+    if len(events) > MAX_EVENTS:
+        raise Problem(413, f"The batch holds {len(events)} events; the limit is {MAX_EVENTS} per request.")
+    return events
+
+
+def _rejected(index: int, problem: Problem, event_id: str | None = None) -> dict[str, Any]:
+    known = {"id": event_id} if event_id else {}
+    return {"index": index, **known, "status": "rejected",
+            "problem": problem_body(problem.status, problem.detail, **problem.extensions)}
+
+
+def _answer(results: list[dict[str, Any]], retry_after: int) -> Response:
+    rejected = sum(result["status"] == "rejected" for result in results)
+    broker_failed = any(result.get("problem", {}).get("status") == 503 for result in results)
+    return Response(
+        orjson.dumps({"accepted": len(results) - rejected, "rejected": rejected, "results": results}),
+        status_code=207 if rejected else 202,
+        headers={"Retry-After": str(retry_after)} if broker_failed else None,
+        media_type="application/json",
+    )

@@ -1,0 +1,29 @@
+"""Serving an ASGI app factory the notifier's way: uvloop, httptools, no access log, N worker processes.
+
+One place for the server settings, so the benchmark's empty-endpoint ceiling runs under exactly these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """Every logger to stderr, in every worker process (spawned workers do not inherit a basicConfig)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+    }
+
+
+def serve(factory: str, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
+    """Run `factory` ("module:function", called with no arguments in each worker) until stopped."""
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, loop="uvloop", http="httptools",
+                log_config=logging_config(log_level), log_level=log_level, access_log=False)

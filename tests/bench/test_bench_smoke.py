@@ -1,0 +1,41 @@
+"""The benchmark harness keeps working: a smoke run (tiny loads, seconds) writes a complete results file.
+
+Only completeness and sanity are checked here, never the targets: those need the full run on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.report import EXPECTED, problems
+from tests.support.processes import ROOT
+
+pytestmark = pytest.mark.bench_smoke
+
+
+def test_a_smoke_run_measures_every_figure_beside_its_ceiling(tmp_path: Path) -> None:
+    with subprocess.Popen([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        try:
+            stdout, stderr = run.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            run.terminate()  # the harness then stops the broker and services it started
+            stdout, stderr = run.communicate(timeout=60)
+    assert run.returncode == 0, f"{stdout}\n{stderr}"
+
+    results = json.loads((tmp_path / "latest.json").read_text())
+    assert problems(results) == []
+    assert results["mode"] == "smoke" and results["machine"]["nproc"]
+    figures = {figure["key"]: figure for figure in results["figures"]}
+    assert set(figures) == set(EXPECTED)
+    for key, has_ceiling in EXPECTED.items():
+        assert (figures[key]["ratio"] is not None) == has_ceiling, figures[key]
+        assert figures[key]["target"] is not None or key == "3.p95"
+    assert all(results["samples"]["latency_ms"].values())
+    assert (tmp_path / "latest.png").read_bytes().startswith(b"\x89PNG")
+    assert "| 1 | Single-event POST /v1/events" in stdout
