@@ -23,6 +23,7 @@ from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
 
+from shared.broker_connection import connect_until_up
 from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
@@ -67,19 +68,15 @@ class EventPublisher:
         self._connecting = asyncio.create_task(self._connect_until_up())
 
     async def _connect_until_up(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                self._connection = await aio_pika.connect_robust(
-                    self._url, client_properties={"connection_name": "herald-notifier"})
-                self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-                self._exchange = await declare_exchanges(self._channel)
-                log.info("connected to the broker")
-                return
-            except (AMQPError, OSError) as exc:
-                log.warning("broker unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+        # The same first connect as the chat's: aio-pika keeps retrying until the broker answers.
+        self._connection = await connect_until_up(self._url, "herald-notifier")
+        try:
+            self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+            self._exchange = await declare_exchanges(self._channel)
+        except (AMQPError, OSError):
+            log.exception("the broker refused Herald's topology; /readyz stays 503")
+            raise
+        log.info("connected to the broker")
 
     async def close(self) -> None:
         if self._connecting:
