@@ -5,7 +5,8 @@
   - `session.<U>.<S>` and `thread.<U>.<T>` reach the queue of session S, or of the sessions
     showing thread T: a session queue carries its owner's id in its keys, so no other user's
     event can route into it.
-  - `broadcast` passes on to SESSIONS_EXCHANGE.
+  - `broadcast` (a live broadcast) reaches one queue per chat replica, which shows it to all the
+    replica's connected tabs at once.
 - A chat instance holding a connected session of U consumes U's inbox (one active consumer per
   inbox across replicas) and relays each event to SESSIONS_EXCHANGE with `user.<U>`, where every
   connected session queue of U is bound. Each session queue is consumed by the instance holding
@@ -75,6 +76,10 @@ def session_queue_name(session: str) -> str:
     return f"herald.session.{session}"
 
 
+def replica_queue_name(replica: str) -> str:
+    return f"herald.replica.{replica}"
+
+
 @dataclass(frozen=True)
 class InboxArguments:
     ttl_seconds: int
@@ -118,8 +123,7 @@ def session_queue_arguments(user: str, session_timeout_seconds: int) -> FieldTab
 async def declare_exchanges(channel: AbstractChannel) -> AbstractExchange:
     """Declare every exchange and the dead-letter queue; return the events exchange."""
     events = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-    sessions = await channel.declare_exchange(SESSIONS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
-    await sessions.bind(events, routing_key=BROADCAST_KEY)
+    await channel.declare_exchange(SESSIONS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
     dead = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
     dead_letters = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "classic"})
     await dead_letters.bind(dead)
@@ -131,4 +135,14 @@ async def declare_inbox(channel: AbstractChannel, user: str, arguments: InboxArg
     queue = await channel.declare_queue(inbox_queue_name(user), durable=True, arguments=arguments.as_queue_arguments())
     await queue.bind(EVENTS_EXCHANGE, routing_key=user_routing_key(user))
     await queue.bind(EVENTS_EXCHANGE, routing_key=PERSISTENT_BROADCAST_KEY)
+    return queue
+
+
+async def declare_replica_queue(channel: AbstractChannel, replica: str) -> AbstractQueue:
+    """A chat replica's queue of live broadcasts. A live broadcast is for the tabs connected when it is
+    published, so the queue lives and dies with the replica's connection (exclusive, not durable);
+    aio-pika declares it again after a reconnect."""
+    queue = await channel.declare_queue(
+        replica_queue_name(replica), exclusive=True, arguments={"x-queue-type": "classic"})
+    await queue.bind(EVENTS_EXCHANGE, routing_key=BROADCAST_KEY)
     return queue

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from chainlit.data import get_data_layer
 from chainlit.session import WebsocketSession
 
 from services.chat import render
+from services.chat.broadcasts import ReplicaBroadcasts
 from services.chat.config import ChatSettings
 from services.chat.event_consumer import EventConsumer
 from services.chat.inbox_relay import InboxRelay
@@ -42,13 +44,15 @@ from shared.topology import (
     InboxArguments,
     declare_exchanges,
     declare_inbox,
+    declare_replica_queue,
 )
 
 log = logging.getLogger("herald.chat")
 
 
 class Delivery:
-    """Keeps, for this instance, one inbox consumer per present user and one queue per session."""
+    """Keeps, for this instance, one inbox consumer per present user, one queue per session, and one
+    queue of live broadcasts for all its sessions."""
 
     def __init__(self, settings: ChatSettings, connection: AbstractRobustConnection, consuming: AbstractChannel,
                  publishing: AbstractChannel, session_timeout: int) -> None:
@@ -64,6 +68,7 @@ class Delivery:
         dead_letters = aio_pika.Exchange(publishing, DEAD_LETTER_EXCHANGE, durable=True)
         self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None)
         self._show = SessionDelivery(self.registry, dead_letters, settings.render_attempts)
+        self._broadcasts: EventConsumer | None = None
         # One user's connects and disconnects must not interleave their queue (un)bindings; other
         # users' need not wait for them. A lock is a few hundred bytes per user this process has seen.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -75,7 +80,11 @@ class Delivery:
         await consuming.set_qos(prefetch_count=settings.inbox_prefetch)
         publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await declare_exchanges(publishing)
-        return cls(settings, connection, consuming, publishing, session_timeout)
+        delivery = cls(settings, connection, consuming, publishing, session_timeout)
+        queue = await declare_replica_queue(consuming, uuid.uuid4().hex)
+        delivery._broadcasts = EventConsumer(queue, ReplicaBroadcasts(delivery.registry).handle)
+        await delivery._broadcasts.start()
+        return delivery
 
     async def on_connected(self, session: WebsocketSession) -> None:
         assert session.user is not None
@@ -86,6 +95,7 @@ class Delivery:
             await self._replay(session, record.to_replay())
             # The session's queue first: the inbox relays only to connected session queues.
             await self._sessions.connect(record, partial(self._show.handle, session.id))
+            await render.join_broadcasts(session)
             if user not in self._inboxes:
                 queue = await declare_inbox(self._consuming, user, self._inbox_arguments)
                 inbox = self._inboxes[user] = EventConsumer(queue, partial(self._relay.handle, user))
@@ -129,6 +139,8 @@ class Delivery:
             self.registry.forget(record.id)
 
     async def close(self) -> None:
+        if self._broadcasts is not None:
+            await self._broadcasts.stop()
         for inbox in self._inboxes.values():
             await inbox.stop()
         await self._sessions.close()

@@ -1,9 +1,10 @@
 """Routing decisions on the chat side: pure functions of an event and where it came from.
 
-Two places decide:
+Three places decide:
 - an inbox (the user's durable queue): relay the event to the user's connected sessions, persist it
   into a thread, drop it, or dead-letter it;
-- a session queue: show the event in that session, or not.
+- a session queue: show the event in that session, or not;
+- a replica's queue: only live broadcasts belong there, shown once to every tab of the replica.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ class Departure(Enum):
     """What becomes of an event still in a tab's queue when the tab disconnects."""
 
     RETURN = "return"  # relayed from the user's inbox: back there, for the user's other or next tabs
-    DROP = "drop"  # a live broadcast: a tab that is away gets none
     KEEP = "keep"  # for this tab (or thread) itself: it waits for the tab to come back
 
 
@@ -68,9 +68,8 @@ def _addressed_to(event: Event, session: SessionRecord, relayed_for: str | None)
     if relayed_for is not None:
         # The inbox it came from has checked the target; the relay key names the inbox's owner.
         return relayed_for == session.user
-    if isinstance(target, BroadcastTarget):
-        return not target.persist
-    if isinstance(target, GroupTarget) or target.user != session.user:
+    if isinstance(target, GroupTarget | BroadcastTarget) or target.user != session.user:
+        # Live broadcasts go to replicas (is_live_broadcast), persistent ones through inboxes.
         return False
     if target.session is not None:
         return target.session == session.id
@@ -79,9 +78,11 @@ def _addressed_to(event: Event, session: SessionRecord, relayed_for: str | None)
     return False  # a plain user event always comes through the inbox
 
 
-def decide_departure(event: Event, relayed_for: str | None) -> Departure:
-    if relayed_for is not None:
-        return Departure.RETURN
-    if isinstance(event.target, BroadcastTarget):
-        return Departure.DROP
-    return Departure.KEEP
+def decide_departure(relayed_for: str | None) -> Departure:
+    return Departure.RETURN if relayed_for is not None else Departure.KEEP
+
+
+def is_live_broadcast(event: Event) -> bool:
+    """For every tab connected right now, wherever it is: a replica shows it once to all its tabs (one
+    step, one id, one encode) and nobody keeps it for a tab that is away."""
+    return isinstance(event.target, BroadcastTarget) and not event.target.persist

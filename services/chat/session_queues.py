@@ -4,9 +4,12 @@ into the owner's inbox when Chainlit deletes the session.
 Bindings (see shared/topology.py):
 - always: `session.<U>.<S>` and, without a data layer, `thread.<U>.<T>`, so events for the tab wait
   in its queue while it is away;
-- while connected: `user.<U>` and `broadcast` on the sessions exchange (a disconnected tab gets no
-  user or broadcast events: they wait in the inbox instead), and `thread.<U>.<T>` with a data layer
-  (with one, a thread nobody shows is written to the thread at once).
+- while connected: `user.<U>` on the sessions exchange (a disconnected tab gets no user events: they
+  wait in the inbox instead), and `thread.<U>.<T>` with a data layer (with one, a thread nobody
+  shows is written to the thread at once).
+
+Live broadcasts do not come through session queues: each replica has one queue for them
+(see broadcasts.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
 from shared.events import Event
 from shared.topology import (
-    BROADCAST_KEY,
     EVENTS_EXCHANGE,
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
@@ -48,7 +50,7 @@ class SessionQueues:
     def _bindings(self, record: SessionRecord, connected_only: bool) -> list[tuple[str, str]]:
         thread = [(EVENTS_EXCHANGE, thread_routing_key(record.user, record.thread_id))] if record.thread_id else []
         if connected_only:
-            live = [(SESSIONS_EXCHANGE, user_routing_key(record.user)), (SESSIONS_EXCHANGE, BROADCAST_KEY)]
+            live = [(SESSIONS_EXCHANGE, user_routing_key(record.user))]
             return live + (thread if self._has_data_layer else [])
         waiting = [] if self._has_data_layer else thread
         return [(EVENTS_EXCHANGE, session_routing_key(record.user, record.id)), *waiting]
@@ -80,16 +82,14 @@ class SessionQueues:
         kept = []
         while (message := await queue.get(fail=False)) is not None:
             try:
-                event = Event.from_wire(message.body)
+                Event.from_wire(message.body)
             except ValidationError:
                 await message.reject(requeue=False)  # poison: on to the inbox, which dead-letters it
                 continue
             relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
-            departure = decide_departure(event, relayed_for if isinstance(relayed_for, str) else None)
+            departure = decide_departure(relayed_for if isinstance(relayed_for, str) else None)
             if departure is Departure.RETURN:
                 await message.reject(requeue=False)  # the queue's dead-letter route is the owner's inbox
-            elif departure is Departure.DROP:
-                await message.ack()
             else:
                 kept.append(message)
         for message in kept:  # back where they were, in order

@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import chainlit as cl
 from chainlit.context import init_http_context
 from chainlit.data import get_data_layer
 
-from services.chat.render import message_content, message_metadata
+from services.chat import render
 from shared.events import Event, UserTarget
 
 log = logging.getLogger(__name__)
@@ -31,12 +30,8 @@ async def persist_to_thread(event: Event) -> bool:
         log.warning("event %s names thread %s, which %s does not own; not persisting it",
                     event.id, target.thread, target.user)
         return False
-
-    async def write() -> None:
-        # A task of its own, with a context of its own: Chainlit's step builder reads the context.
-        init_http_context(thread_id=target.thread)
-        message = cl.Message(content=message_content(event), author=event.source, metadata=message_metadata(event))
-        await data_layer.create_step(message.to_dict())
-
-    await asyncio.create_task(write())
+    # A redelivered event gets the same step id, so the data layer overwrites instead of adding.
+    step = render.step(event, render.message_id(event, f"thread:{target.thread}"), target.thread)
+    context = render.chainlit_context(init_http_context, thread_id=target.thread)
+    await asyncio.create_task(data_layer.create_step(dict(step)), context=context)
     return True

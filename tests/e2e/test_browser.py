@@ -40,13 +40,19 @@ async def test_a_logged_in_user_sees_an_event_appear(browser: Browser, notifier:
     await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=15_000)
 
     title = f"Build {uuid.uuid4().hex[:6]} failed"
-    async with httpx.AsyncClient() as http:
-        response = await http.post(f"{notifier.url}/v1/events", headers={"Authorization": f"Bearer {keys.publisher}"},
-                                   json={"target": {"user": "bob"}, "title": title, "severity": "error",
-                                         "body": "See the **logs**."})
-    assert response.status_code == 202, response.text
+    notice = f"Maintenance {uuid.uuid4().hex[:6]} at noon"
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {keys.publisher}"}) as http:
+        response = await http.post(f"{notifier.url}/v1/events", json={
+            "target": {"user": "bob"}, "title": title, "severity": "error", "body": "See the **logs**."})
+        assert response.status_code == 202, response.text
+        await expect(page.get_by_text(title)).to_be_visible(timeout=10_000)
+        # The body is rendered as markdown: the asterisks are gone, the text is there.
+        await expect(page.get_by_text("See the logs.")).to_be_visible()
+        await expect(page.get_by_text("**logs**")).to_have_count(0)
 
-    await expect(page.get_by_text(title)).to_be_visible(timeout=10_000)
-    # The body is rendered as markdown: the asterisks are gone, the text is there.
-    await expect(page.get_by_text("See the logs.")).to_be_visible()
-    await expect(page.get_by_text("**logs**")).to_have_count(0)
+        # A live broadcast is one step sent to a socket.io room, not a message per session: same view.
+        response = await http.post(f"{notifier.url}/v1/events", json={
+            "target": {"broadcast": True}, "title": notice, "body": "Expect a short _outage_."})
+        assert response.status_code == 202, response.text
+        await expect(page.get_by_text(notice)).to_be_visible(timeout=10_000)
+        await expect(page.get_by_text("Expect a short outage.")).to_be_visible()

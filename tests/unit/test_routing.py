@@ -11,6 +11,7 @@ from services.chat.routing import (
     decide_departure,
     decide_inbox,
     decide_session,
+    is_live_broadcast,
 )
 from services.chat.session_registry import SessionRecord
 from shared.events import Event, EventRequest
@@ -49,7 +50,7 @@ def test_inbox_decisions(target: dict[str, object], data_layer: bool, decision: 
     ({"user": "alice"}, "bob", SessionDecision.REJECT),  # relayed from someone else's inbox
     ({"group": "ops"}, "alice", SessionDecision.SHOW),
     ({"group": "ops"}, None, SessionDecision.REJECT),
-    ({"broadcast": True}, None, SessionDecision.SHOW),
+    ({"broadcast": True}, None, SessionDecision.REJECT),  # live broadcasts go to replicas' queues
     ({"broadcast": True, "persist": True}, None, SessionDecision.REJECT),  # those come through inboxes
     ({"broadcast": True, "persist": True}, "alice", SessionDecision.SHOW),
     ({"user": "alice", "session": "s-alice"}, None, SessionDecision.SHOW),
@@ -73,14 +74,19 @@ def test_a_session_never_shows_an_event_twice() -> None:
     assert decide_session(first, tab, "alice") is SessionDecision.ALREADY_SHOWN
 
 
-@pytest.mark.parametrize(("target", "relayed_for", "departure"), [
-    ({"user": "alice"}, "alice", Departure.RETURN),  # the user's other or next tab takes it
-    ({"group": "ops"}, "alice", Departure.RETURN),
-    ({"broadcast": True, "persist": True}, "alice", Departure.RETURN),
-    ({"broadcast": True}, None, Departure.DROP),  # a tab that is away gets no live broadcast
-    ({"user": "alice", "session": "s-alice"}, None, Departure.KEEP),  # waits for this very tab
-    ({"user": "alice", "thread": "t-alice"}, None, Departure.KEEP),
+@pytest.mark.parametrize(("relayed_for", "departure"), [
+    ("alice", Departure.RETURN),  # relayed from the inbox: the user's other or next tab takes it
+    (None, Departure.KEEP),  # for this very tab (its session or thread): waits for it
 ])
-def test_what_a_departing_tab_leaves_behind(target: dict[str, object], relayed_for: str | None,
-                                           departure: Departure) -> None:
-    assert decide_departure(event(target), relayed_for) is departure
+def test_what_a_departing_tab_leaves_behind(relayed_for: str | None, departure: Departure) -> None:
+    assert decide_departure(relayed_for) is departure
+
+
+@pytest.mark.parametrize(("target", "live"), [
+    ({"broadcast": True}, True),
+    ({"broadcast": True, "persist": True}, False),  # through every inbox, kept for who is away
+    ({"group": "ops"}, False),
+    ({"user": "alice"}, False),
+])
+def test_only_live_broadcasts_go_to_every_replica(target: dict[str, object], live: bool) -> None:
+    assert is_live_broadcast(event(target)) is live
