@@ -1,28 +1,28 @@
 """The direct bridge, the ceiling of figure 3: a minimal Chainlit app (no auth, no inbox, no routing)
 whose consumer pushes what it reads from one plain queue straight into the session the message names.
 
-`chainlit run bench/bridge_app.py`, with BENCH_AMQP_URL and BENCH_BRIDGE_QUEUE. A message is JSON:
+It is served and renders as Herald's chat does (`python -m services.chat bench/bridge_app.py`: uvloop,
+no nest_asyncio; a step emitted as `new_message`, not `cl.Message`, which sleeps 1 ms per message), so
+the figure compares Herald's auth, inbox and routing with none, not two ways of running Chainlit.
+BENCH_AMQP_URL and BENCH_BRIDGE_QUEUE configure it. A message is JSON:
 {"session": <Chainlit session id>, "bench": <mark>, "content": <markdown>}.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
+import uuid
 
 import aio_pika
 import chainlit as cl
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
-from chainlit.context import init_ws_context
+from chainlit.server import sio
 from chainlit.session import WebsocketSession
 
+from services.chat.render import assistant_step
+
 _links: list[AbstractConnection] = []
-
-
-async def _push(session: WebsocketSession, payload: dict[str, str]) -> None:
-    init_ws_context(session)  # a task of its own, so the context stays with this push
-    await cl.Message(content=payload["content"], author="bench", metadata={"data": {"bench": payload["bench"]}}).send()
 
 
 async def _deliver(message: AbstractIncomingMessage) -> None:
@@ -30,7 +30,9 @@ async def _deliver(message: AbstractIncomingMessage) -> None:
         payload = json.loads(message.body)
         session = WebsocketSession.get_by_id(payload["session"])
         if session is not None:
-            await asyncio.create_task(_push(session, payload))
+            step = assistant_step(str(uuid.uuid4()), session.thread_id, payload["content"], "bench",
+                                  {"data": {"bench": payload["bench"]}})
+            await sio.emit("new_message", step, to=session.socket_id)
 
 
 @cl.on_chat_start

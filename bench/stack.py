@@ -70,8 +70,7 @@ def chat(stack: Stack, name: str) -> Iterator[Service]:
 def bridge(stack: Stack, queue: str) -> Iterator[Service]:
     """The direct bridge: a minimal Chainlit app that pushes what it reads from `queue` into sessions."""
     port = free_port()
-    command = [sys.executable, "-m", "chainlit", "run", str(BRIDGE_APP), "--headless", "--host", "127.0.0.1",
-               "--port", str(port)]
+    command = [sys.executable, "-m", "services.chat", str(BRIDGE_APP), "--host", "127.0.0.1", "--port", str(port)]
     env = {"BENCH_AMQP_URL": stack.amqp_url, "BENCH_BRIDGE_QUEUE": queue, "PYTHONPATH": str(ROOT)}
     workdir = stack.workdir / "bridge"
     workdir.mkdir(exist_ok=True)

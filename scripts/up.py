@@ -74,8 +74,8 @@ def main() -> None:
     }
     notifier = spawn("notifier", [sys.executable, "-m", "services.notifier", "--host", args.host,
                                   "--port", str(args.notifier_port)], env)
-    chat = spawn("chat", [sys.executable, "-m", "chainlit", "run", "services/chat/app.py", "--headless",
-                          "--host", args.host, "--port", str(args.chat_port)], env)
+    chat = spawn("chat", [sys.executable, "-m", "services.chat", "--host", args.host, "--port", str(args.chat_port)],
+                 env)
     try:
         notifier_url, chat_url = f"http://{args.host}:{args.notifier_port}", f"http://{args.host}:{args.chat_port}"
         wait_http(f"{notifier_url}/readyz", notifier, "notifier")

@@ -66,8 +66,9 @@ class Delivery:
         # Exchange objects only name the exchanges, which declare_exchanges has declared.
         sessions_exchange = aio_pika.Exchange(publishing, SESSIONS_EXCHANGE, durable=True)
         dead_letters = aio_pika.Exchange(publishing, DEAD_LETTER_EXCHANGE, durable=True)
-        self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None)
         self._show = SessionDelivery(self.registry, dead_letters, settings.render_attempts)
+        self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None,
+                                 self._show.show_here)
         self._broadcasts: EventConsumer | None = None
         # One user's connects and disconnects must not interleave their queue (un)bindings; other
         # users' need not wait for them. A lock is a few hundred bytes per user this process has seen.

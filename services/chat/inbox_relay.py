@@ -3,6 +3,10 @@ thread, drop it, or dead-letter it (routing.decide_inbox says which).
 
 The inbox message is acknowledged only once the relayed copy is confirmed in at least one connected
 session's durable queue; until then a crash means redelivery, not loss.
+
+Tabs of the user on this very replica are shown the event at once, before the copy is relayed: that
+saves them a broker hop (a publish, a confirm, a delivery). The copy still reaches their session
+queues, where it is acknowledged as already shown; the user's tabs elsewhere get it from theirs.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ log = logging.getLogger(__name__)
 REQUEUE_DELAY_SECONDS = 0.5
 
 Persist = Callable[[Event], Awaitable[bool]]
+ShowHere = Callable[[str, Event], Awaitable[None]]
 
 
 class InboxRelay:
-    def __init__(self, sessions_exchange: AbstractExchange, persist: Persist | None) -> None:
+    def __init__(self, sessions_exchange: AbstractExchange, persist: Persist | None, show_here: ShowHere) -> None:
         self._sessions = sessions_exchange
         self.persist = persist
+        self._show_here = show_here
 
     async def handle(self, user: str, event: Event, message: AbstractIncomingMessage) -> None:
         decision = decide_inbox(event, user, has_data_layer=self.persist is not None)
@@ -46,9 +52,11 @@ class InboxRelay:
         elif decision is InboxDecision.DROP:
             log.info("dropping event %s: its session or thread is gone and it asked for no fallback", event.id)
             await message.ack()
-        elif await self._relay(user, message):
-            await message.ack()
         else:
+            await self._show_here(user, event)
+            if await self._relay(user, message):
+                await message.ack()
+                return
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
 

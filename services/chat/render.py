@@ -73,12 +73,16 @@ def message_id(event: Event, scope: str | None) -> str:
 
 def step(event: Event, step_id: str, thread_id: str) -> StepDict:
     """The step `cl.Message(content, author=event.source, metadata=...).to_dict()` would give."""
+    return assistant_step(step_id, thread_id, message_content(event), event.source, message_metadata(event))
+
+
+def assistant_step(step_id: str, thread_id: str, output: str, author: str, metadata: dict[str, Any]) -> StepDict:
     now = utc_now()
     return {
         "id": step_id, "threadId": thread_id, "parentId": None, "createdAt": now, "command": None,
-        "modes": None, "start": now, "end": now, "output": message_content(event), "name": event.source,
-        "type": "assistant_message", "language": None, "streaming": False, "isError": False,
-        "waitForAnswer": False, "metadata": message_metadata(event), "tags": None,
+        "modes": None, "start": now, "end": now, "output": output, "name": author, "type": "assistant_message",
+        "language": None, "streaming": False, "isError": False, "waitForAnswer": False, "metadata": metadata,
+        "tags": None,
     }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import PASSWORDS, Keys
+from tests.support import processes
 from tests.support.chat_client import login, open_tab
 from tests.support.processes import Service
 from tests.support.routing_drivers import tab_ready
@@ -92,3 +94,18 @@ async def test_a_repeated_event_id_or_idempotency_key_publishes_once(
         assert [i for i in dave.event_ids() if i in ours] == [event_id, keyed.json()["id"], marker.json()["id"]]
     finally:
         await dave.disconnect()
+
+
+async def test_the_chat_also_delivers_under_chainlit_run(notifier: Service, keys: Keys, amqp_url: str,
+                                                        users_file: Path, workdir: Path) -> None:
+    """Herald ships its own launcher (uvloop, no nest_asyncio); an app started the usual Chainlit way
+    gets its events all the same."""
+    with processes.chat(amqp_url, users_file, workdir, name="chainlit-run", chainlit_run=True) as chat:
+        tab = await open_tab(chat.url, await login(chat.url, "alice", PASSWORDS["alice"]))
+        try:
+            await tab_ready(amqp_url, tab)
+            response = await post_event(notifier, keys.publisher, an_event("alice"))
+            assert response.status_code == 202, response.text
+            await wait_until(lambda: response.json()["id"] in tab.event_ids(), what="the event under chainlit run")
+        finally:
+            await tab.disconnect()

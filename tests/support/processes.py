@@ -80,12 +80,15 @@ def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/
 
 
 @contextmanager
-def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", **extra_env: str) -> Iterator[Service]:
+def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
+         **extra_env: str) -> Iterator[Service]:
+    """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`."""
     port = free_port()
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **extra_env}
-    command = [sys.executable, "-m", "chainlit", "run", str(ROOT / "services/chat/app.py"),
-               "--headless", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
+    if chainlit_run:
+        command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
     with running(name, command, env, chat_dir, "/auth/config", port) as service:

@@ -1,0 +1,3 @@
+from services.chat.server import main
+
+main()

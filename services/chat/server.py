@@ -1,0 +1,56 @@
+"""Serving a Chainlit app Herald's way: `python -m services.chat [APP] --host H --port P`.
+
+`chainlit run` imports nest_asyncio, which swaps asyncio's C tasks and futures for the pure-Python ones
+and runs a Python event loop, so that an app may re-enter the running loop (`cl.run_sync`). Herald
+never does, and on a replica that relays and renders thousands of events a second that costs most of
+its CPU (see docs/benchmarks.md). This does what `chainlit run --headless` does to start an app (load
+the module, check the JWT secret, write chainlit.md if missing) and serves it with uvicorn on uvloop.
+An app that needs `cl.run_sync` inside handlers can still use `chainlit run`: Herald works under both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+import uvloop
+
+DEFAULT_APP = Path(__file__).with_name("app.py")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def serve(app_path: Path, host: str, port: int) -> None:
+    # Imported here: Chainlit reads its config from the working directory when first imported.
+    from chainlit.auth import ensure_jwt_secret
+    from chainlit.config import config, load_module
+    from chainlit.markdown import init_markdown
+    from chainlit.server import app
+
+    if not app_path.is_file():
+        sys.exit(f"herald chat: no Chainlit app at {app_path}")
+    config.run.headless = True
+    config.run.host, config.run.port = host, port
+    config.run.module_name = str(app_path)
+    load_module(config.run.module_name)
+    ensure_jwt_secret()
+    if not (config.code.on_chat_start or config.code.on_message or config.code.on_audio_chunk):
+        sys.exit(f"herald chat: {app_path} defines no Chainlit chat hook (on_chat_start or on_message)")
+    init_markdown(config.root)
+    deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "true").lower() in ("true", "1", "yes")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools",
+                                           ws_per_message_deflate=deflate, log_config=None, access_log=False))
+    uvloop.run(server.serve())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.chat", description=__doc__.splitlines()[0])
+    parser.add_argument("app", nargs="?", type=Path, default=DEFAULT_APP, help=f"default {DEFAULT_APP}")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    serve(args.app, args.host, args.port)
