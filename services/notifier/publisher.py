@@ -23,6 +23,7 @@ from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
 
+from services.notifier.frames import FramePublisher
 from shared.broker_connection import connect_until_up
 from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
 from shared.topology import (
@@ -56,6 +57,7 @@ class EventPublisher:
         self._exchange: AbstractExchange | None = None
         self._declaring: dict[str, asyncio.Future[AbstractQueue]] = {}  # inboxes being declared, by user
         self._connecting: asyncio.Task[None] | None = None
+        self._frames = FramePublisher()
 
     @property
     def ready(self) -> bool:
@@ -155,10 +157,11 @@ class EventPublisher:
                        headers: FieldTable | None = None) -> None:
         assert self._channel is not None
         channel = cast(aiormq.Channel, await self._channel.get_underlay_channel())
-        # aio-pika's Exchange.publish keeps the channel locked until its frame is written out, so
-        # concurrent publishes take turns through the writer task; without that wait they pipeline.
-        await channel.basic_publish(event.to_wire(), exchange=exchange, routing_key=routing_key,
-                                    properties=_properties(event, headers), mandatory=mandatory, wait=False)
+        # Not aio-pika's Exchange.publish (it keeps the channel locked until its frame is written out,
+        # so concurrent publishes take turns) nor aiormq's basic_publish (one writer wake-up and socket
+        # write per message): see services/notifier/frames.py.
+        await self._frames.publish(channel, event.to_wire(), exchange=exchange, routing_key=routing_key,
+                                   properties=_properties(event, headers), mandatory=mandatory)
 
     async def _queue_exists(self, name: str) -> bool:
         # A passive declare of a missing queue closes its channel, so it gets a channel of its own.
