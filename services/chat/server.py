@@ -6,11 +6,14 @@ never does, and on a replica that relays and renders thousands of events a secon
 its CPU (see docs/benchmarks.md). This does what `chainlit run --headless` does to start an app (load
 the module, check the JWT secret, write chainlit.md if missing) and serves it with uvicorn on uvloop.
 An app that needs `cl.run_sync` inside handlers can still use `chainlit run`: Herald works under both.
+
+It also gives CPython's garbage collector a larger young generation (GC_THRESHOLDS).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -21,6 +24,12 @@ import uvloop
 
 DEFAULT_APP = Path(__file__).with_name("app.py")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# A replica holds many long-lived objects per connected tab (Chainlit's session, socket.io's and the
+# websocket's state). With CPython's default thresholds (700, 10, 10) a burst of work, such as a
+# broadcast to every tab, promotes its in-flight objects until full collections run, and each stopped a
+# replica with 1,000 tabs for 200-470 ms (measured with gc.callbacks). With a young generation of
+# 50,000 objects the burst's objects die young: broadcasts to 1,000 tabs went from 90-650 ms to 70-120 ms.
+GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def serve(app_path: Path, host: str, port: int) -> None:
@@ -53,4 +62,5 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    gc.set_threshold(*GC_THRESHOLDS)
     serve(args.app, args.host, args.port)
