@@ -49,8 +49,10 @@ def serve(app_path: Path, host: str, port: int) -> None:
     if not (config.code.on_chat_start or config.code.on_message or config.code.on_audio_chunk):
         sys.exit(f"herald chat: {app_path} defines no Chainlit chat hook (on_chat_start or on_message)")
     init_markdown(config.root)
+    # The websocket settings `chainlit run` reads from the environment, with its defaults.
     deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "true").lower() in ("true", "1", "yes")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools",
+    ws = os.environ.get("UVICORN_WS_PROTOCOL", "auto")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
     uvloop.run(server.serve())
 
