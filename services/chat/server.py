@@ -13,6 +13,8 @@ It also gives CPython's garbage collector a larger young generation (GC_THRESHOL
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -54,7 +56,21 @@ def serve(app_path: Path, host: str, port: int) -> None:
     ws = os.environ.get("UVICORN_WS_PROTOCOL", "auto")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
-    uvloop.run(server.serve())
+    uvloop.run(_serve(server))
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    serving = asyncio.ensure_future(server.serve())
+    # Herald's startup waits for the broker, and uvicorn only looks at its exit flag once started: a
+    # SIGTERM or Ctrl-C in the meantime would be ignored until SIGKILL. uvicorn has no hook for that,
+    # so the flag is polled until the server has started.
+    while not server.started and not serving.done():
+        if server.should_exit:
+            serving.cancel()  # asyncio then cancels the startup still waiting, and the process ends
+            break
+        await asyncio.sleep(0.2)
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
 
 
 def main(argv: list[str] | None = None) -> None:

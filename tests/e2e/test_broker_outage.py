@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from scripts.rabbitmq_node import RabbitMQNode, free_port, start_node
 from tests.conftest import Keys
 from tests.support import processes
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -58,3 +62,27 @@ async def _until_ready(base_url: str) -> None:
             return (await http.get(f"{base_url}/readyz")).status_code == 200
 
     await eventually(ready, timeout=30, what="the notifier to reach the late broker")
+
+
+async def test_a_chat_waiting_for_the_broker_stops_when_told(users_file: Path, workdir: Path) -> None:
+    """uvicorn looks at SIGTERM only once started; the chat, still waiting for its broker, must not
+    need a SIGKILL."""
+    env = {**os.environ, "HERALD_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/",
+           "HERALD_USERS_FILE": str(users_file), "CHAINLIT_AUTH_SECRET": processes.AUTH_SECRET,
+           "PYTHONPATH": str(processes.ROOT)}
+    chat_dir = workdir / "stops-when-told"
+    chat_dir.mkdir(exist_ok=True)
+    log = chat_dir / "chat.log"
+    with log.open("w") as out:
+        chat = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.chat", "--port", str(free_port()), cwd=chat_dir, env=env, stdout=out,
+            stderr=asyncio.subprocess.STDOUT)
+    try:
+        await wait_until(lambda: "Connection refused" in log.read_text(), timeout=30,
+                         what="the chat to be waiting for the broker")
+        chat.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(chat.wait(), timeout=10)  # TimeoutError if it ignores the signal
+    finally:
+        if chat.returncode is None:
+            chat.kill()
+            await chat.wait()
