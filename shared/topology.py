@@ -118,6 +118,7 @@ def session_queue_arguments(user: str, session_timeout_seconds: int) -> FieldTab
     timeout_ms = session_timeout_seconds * 1000
     return {
         "x-queue-type": "classic",
+        "x-queue-version": 2,  # as the inboxes (see InboxArguments): each event to a tab syncs its own queue
         "x-message-ttl": timeout_ms,
         "x-expires": 2 * timeout_ms,
         "x-dead-letter-exchange": EVENTS_EXCHANGE,
