@@ -6,6 +6,7 @@ directory (its own Erlang cookie included, via HOME), so it never touches a syst
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -57,11 +58,14 @@ class RabbitMQNode:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.ctl("stop", timeout=60)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.ctl("stop", timeout=60)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.send_signal(signal.SIGKILL)
+                # The whole process group (the node runs in a session of its own): killing only the
+                # rabbitmq-server shell left beam.smp running, with its port, memory and CPU.
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
 
@@ -69,7 +73,11 @@ def node_environment(name: str, base: Path, amqp_port: int, management_port: int
     plugins = base / "enabled_plugins"
     plugins.write_text("[rabbitmq_management].\n" if management_port else "[].\n")
     config = base / "rabbitmq.conf"
-    lines = ["loopback_users.guest = true", "log.console = false", "log.file.level = warning"]
+    lines = ["loopback_users.guest = true", "log.console = false", "log.file.level = warning",
+             # Message bodies in the node's shared message store, not in each queue's own files: with
+             # events spread over thousands of inboxes most messages go to an empty queue, and the
+             # per-queue files cost the broker more than the events (docs/benchmarks.md, #6).
+             "queue_index_embed_msgs_below = 0"]
     if management_port:
         lines += [f"management.tcp.port = {management_port}", "management.tcp.ip = 127.0.0.1"]
     config.write_text("\n".join(lines) + "\n")
