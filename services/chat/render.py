@@ -106,8 +106,10 @@ async def show_to_all(event: Event) -> None:
 
 
 async def join_broadcasts(session: WebsocketSession) -> None:
-    """Put the session's current socket in the broadcast room; socket.io takes it out on disconnect."""
-    await sio.enter_room(session.socket_id, BROADCAST_ROOM)
+    """Put the session's current socket in the broadcast room; socket.io takes it out on disconnect.
+    A socket that is already gone has no room to join (socket.io would raise KeyError)."""
+    if is_live(session):  # no await between the check and the join
+        await sio.enter_room(session.socket_id, BROADCAST_ROOM)
 
 
 async def _renamed(message: StepDict) -> StepDict:
