@@ -7,6 +7,7 @@ directory (its own Erlang cookie included, via HOME), so it never touches a syst
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -18,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.topology import QUEUE_VERSION_POLICY_PATTERN
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
@@ -121,10 +124,21 @@ def start_node(
             tail = (base / "server.out").read_text(errors="replace")[-2000:]
             raise BrokerUnavailable(f"rabbitmq-server exited with {process.returncode}:\n{tail}")
         if _accepts(port):
+            _set_queue_version_policy(node)
             return node
         time.sleep(0.2)  # polling a port: there is no event to wait on
     node.stop()
     raise BrokerUnavailable(f"rabbitmq-server did not accept connections on port {port} in {timeout:.0f} s")
+
+
+def _set_queue_version_policy(node: RabbitMQNode) -> None:
+    """Classic queues v2 for Herald's queues (see shared.topology.QUEUE_VERSION_POLICY_PATTERN). A
+    policy, not a definitions file loaded at boot: with one, RabbitMQ does not create its guest user."""
+    done = node.ctl("set_policy", "--apply-to", "queues", "herald-queue-version", QUEUE_VERSION_POLICY_PATTERN,
+                    json.dumps({"queue-version": 2}))
+    if done.returncode != 0:
+        node.stop()
+        raise BrokerUnavailable(f"rabbitmqctl set_policy failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
 def _accepts(port: int) -> bool:

@@ -68,6 +68,14 @@ def event_routing_key(target: Target) -> str:
     return user_routing_key(target.user)
 
 
+# Herald's queues want classic queues v2 (RabbitMQ 3.10+): with events spread over many queues, v2's
+# index and store cost the broker about half the CPU of v1's (docs/benchmarks.md, #6). It is set by a
+# broker policy on this pattern, not a queue argument: RabbitMQ refuses a redeclare whose arguments
+# differ, so an argument would break every queue an older Herald declared, while a policy also moves
+# those. scripts/rabbitmq_node.py applies it; RabbitMQ 3.13 (compose.yaml) uses v2 by default.
+QUEUE_VERSION_POLICY_PATTERN = r"^herald\."
+
+
 def inbox_queue_name(user: str) -> str:
     return f"herald.inbox.{user}"
 
@@ -92,11 +100,6 @@ class InboxArguments:
     def as_queue_arguments(self) -> FieldTable:
         return {
             "x-queue-type": "classic",
-            # Classic queues v2 (RabbitMQ 3.10+): with events spread over many inboxes each message
-            # wakes and syncs another queue, and v2's index and store cost the broker about half
-            # the CPU of v1's there (docs/benchmarks.md, #6). Still durable: confirmed once on disk.
-            # RabbitMQ compares it on redeclare: inboxes made without it need a migration.
-            "x-queue-version": 2,
             "x-message-ttl": self.ttl_seconds * 1000,
             "x-max-length": self.max_length,
             # A full inbox refuses new events: the publisher gets a nack (and answers 503) instead of
@@ -118,7 +121,6 @@ def session_queue_arguments(user: str, session_timeout_seconds: int) -> FieldTab
     timeout_ms = session_timeout_seconds * 1000
     return {
         "x-queue-type": "classic",
-        "x-queue-version": 2,  # as the inboxes (see InboxArguments): each event to a tab syncs its own queue
         "x-message-ttl": timeout_ms,
         "x-expires": 2 * timeout_ms,
         "x-dead-letter-exchange": EVENTS_EXCHANGE,
