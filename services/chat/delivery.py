@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -36,6 +35,7 @@ from services.chat.session_hooks import watch_sessions
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
 from services.chat.thread_persistence import persist_to_thread
+from services.chat.user_locks import UserLocks
 from shared.broker_connection import connect_until_up
 from shared.events import Event
 from shared.topology import (
@@ -70,9 +70,7 @@ class Delivery:
         self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None,
                                  self._show.show_here)
         self._broadcasts: EventConsumer | None = None
-        # One user's connects and disconnects must not interleave their queue (un)bindings; other
-        # users' need not wait for them. A lock is a few hundred bytes per user this process has seen.
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = UserLocks()
 
     @classmethod
     async def start(cls, settings: ChatSettings, connection: AbstractRobustConnection,
@@ -90,7 +88,7 @@ class Delivery:
     async def on_connected(self, session: WebsocketSession) -> None:
         assert session.user is not None
         user = session.user.identifier
-        async with self._locks[user]:
+        async with self._locks.hold(user):
             log.info("session %s of %s connected", session.id, user)
             record = self.registry.connected(session.id, user, session.thread_id)
             await self._replay(session, record.to_replay())
@@ -113,7 +111,7 @@ class Delivery:
 
     async def on_disconnected(self, session: WebsocketSession) -> None:
         assert session.user is not None
-        async with self._locks[session.user.identifier]:
+        async with self._locks.hold(session.user.identifier):
             log.info("session %s disconnected", session.id)
             record = self.registry.get(session.id)
             gone_user = self.registry.disconnected(session.id, at=time.monotonic())
@@ -128,7 +126,7 @@ class Delivery:
         for record in self.registry.sessions():
             session = WebsocketSession.get_by_id(record.id)
             if session is None:
-                async with self._locks[record.user]:
+                async with self._locks.hold(record.user):
                     await self._remove(record)
             elif record.connected and not render.is_live(session):
                 await self.on_disconnected(session)
