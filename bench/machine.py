@@ -49,11 +49,16 @@ def _ancestors() -> set[int]:
 
 def other_load() -> dict[str, Any]:
     """Other work on the machine (e.g. test suites) makes the figures noisy; say so in the results."""
-    others, mine = 0, _ancestors()
+    others, brokers, mine = 0, 0, _ancestors()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) not in mine:
             try:
-                others += b"pytest" in (entry / "cmdline").read_bytes()
+                command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-    return {"load_average_1m": round(os.getloadavg()[0], 2), "other_pytest_processes": others}
+            others += b"pytest" in command
+            # An Erlang VM already running: another broker (a forgotten private node once took 8 % of
+            # a core and 730 MB under a run). The run's own node starts after this is taken.
+            brokers += command.startswith(b"/usr/lib/erlang/") and b"beam" in command
+    return {"load_average_1m": round(os.getloadavg()[0], 2), "other_pytest_processes": others,
+            "other_rabbitmq_nodes": brokers}

@@ -42,6 +42,8 @@ def run(plan: Plan, command: str) -> dict[str, Any]:
     require_wrk()
     started, clock = datetime.now(UTC), time.monotonic()
     conditions = machine.other_load()
+    if conditions["other_rabbitmq_nodes"] or conditions["other_pytest_processes"]:
+        _say(f"warning: other work is running ({conditions}); the figures will be noisy")
     tag = uuid.uuid4().hex[:6]
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as scratch, private_node() as node:
         bench = stack.Stack.create(Path(scratch), node.url, node.process.pid)
