@@ -16,7 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import logging
+import logging.config
 import os
 import sys
 from pathlib import Path
@@ -24,8 +24,9 @@ from pathlib import Path
 import uvicorn
 import uvloop
 
+from shared.logs import logging_config
+
 DEFAULT_APP = Path(__file__).with_name("app.py")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # A replica holds many long-lived objects per connected tab (Chainlit's session, socket.io's and the
 # websocket's state). With CPython's default thresholds (700, 10, 10) a burst of work, such as a
 # broadcast to every tab, promotes its in-flight objects until full collections run, and each stopped a
@@ -79,6 +80,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    logging.config.dictConfig(logging_config("info"))
     gc.set_threshold(*GC_THRESHOLDS)
     serve(args.app, args.host, args.port)

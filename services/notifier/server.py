@@ -5,22 +5,9 @@ One place for the server settings, so the benchmark's empty-endpoint ceiling run
 
 from __future__ import annotations
 
-from typing import Any
-
 import uvicorn
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def logging_config(level: str) -> dict[str, Any]:
-    """Every logger to stderr, in every worker process (spawned workers do not inherit a basicConfig)."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": LOG_FORMAT}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-        "root": {"level": level.upper(), "handlers": ["stderr"]},
-    }
+from shared.logs import logging_config
 
 
 def serve(factory: str, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:

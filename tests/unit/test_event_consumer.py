@@ -12,6 +12,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from services.chat.event_consumer import EventConsumer
 from shared.events import Event, EventRequest
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit
 
@@ -30,12 +31,13 @@ class FakeMessage:
 
 class FakeQueue:
     name = "herald.session.test"
+    cancelled = False
 
     async def consume(self, callback: Any) -> str:
         return "tag"
 
     async def cancel(self, tag: str) -> None:
-        pass
+        self.cancelled = True
 
 
 def wire(n: int) -> bytes:
@@ -51,7 +53,8 @@ async def test_deliveries_are_handled_one_at_a_time_in_delivery_order() -> None:
         nonlocal busy
         busy += 1
         assert busy == 1, "two deliveries were handled at once"
-        await asyncio.sleep(random.uniform(0, 0.003))  # the later ones would overtake without the chain
+        # Work of random length, not a wait: later deliveries would overtake without the chain.
+        await asyncio.sleep(random.uniform(0, 0.003))
         handled.append(event.id)
         busy -= 1
 
@@ -72,13 +75,14 @@ async def test_stop_lets_the_delivery_in_hand_finish_and_hands_back_the_rest() -
         await release.wait()
         handled.append(event.id)
 
-    consumer = EventConsumer(cast(AbstractQueue, FakeQueue()), handler)
+    queue = FakeQueue()
+    consumer = EventConsumer(cast(AbstractQueue, queue), handler)
     await consumer.start()
     messages = [FakeMessage(wire(n)) for n in range(3)]
     deliveries = [asyncio.create_task(consumer._on_delivery(cast(AbstractIncomingMessage, m))) for m in messages]
     await started.wait()
     stopping = asyncio.create_task(consumer.stop())
-    await asyncio.sleep(0)
+    await wait_until(lambda: queue.cancelled, what="the consumer to cancel")
     assert not stopping.done()  # it waits for the delivery in hand
     release.set()
     await stopping

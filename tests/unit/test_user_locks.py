@@ -18,7 +18,7 @@ async def test_one_user_at_a_time_and_no_lock_kept_afterwards() -> None:
         async with locks.hold(user):
             inside[user] += 1
             most[user] = max(most[user], inside[user])
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.001)  # work while holding the lock, not a wait for a condition
             inside[user] -= 1
 
     both_at_once = asyncio.Event()
@@ -53,7 +53,7 @@ async def test_a_waiter_keeps_the_lock_it_waits_for() -> None:
     async def later(name: str) -> None:
         async with locks.hold("alice"):
             order.append(f"{name} in")
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.001)  # work while holding the lock, not a wait for a condition
             order.append(f"{name} out")
 
     holder = asyncio.create_task(first())
