@@ -27,6 +27,7 @@ class Departure(Enum):
 
     RETURN = "return"  # relayed from the user's inbox: back there, for the user's other or next tabs
     KEEP = "keep"  # for this tab (or thread) itself: it waits for the tab to come back
+    DONE = "done"  # the tab has shown it already (its local copy came first): acknowledge it
 
 
 class SessionDecision(Enum):
@@ -78,7 +79,11 @@ def _addressed_to(event: Event, session: SessionRecord, relayed_for: str | None)
     return False  # a plain user event always comes through the inbox
 
 
-def decide_departure(relayed_for: str | None) -> Departure:
+def decide_departure(relayed_for: str | None, already_shown: bool) -> Departure:
+    """An event this replica showed its local tabs straight from the inbox (inbox_relay.py) has its
+    relayed copy still in their queues; handing that back would show it again in the user's next tab."""
+    if already_shown:
+        return Departure.DONE
     return Departure.RETURN if relayed_for is not None else Departure.KEEP
 
 

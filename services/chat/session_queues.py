@@ -75,20 +75,23 @@ class SessionQueues:
         for exchange, key in self._bindings(record, connected_only=True):
             await consumer.queue.unbind(exchange, key)
         await consumer.stop()
-        await self._sort_out_departure(consumer.queue)
+        await self._sort_out_departure(record, consumer.queue)
 
-    async def _sort_out_departure(self, queue: AbstractQueue) -> None:
+    async def _sort_out_departure(self, record: SessionRecord, queue: AbstractQueue) -> None:
         """Hand back what the tab will not take now (see routing.decide_departure); keep the rest."""
         kept = []
         while (message := await queue.get(fail=False)) is not None:
             try:
-                Event.from_wire(message.body)
+                event = Event.from_wire(message.body)
             except ValidationError:
                 await message.reject(requeue=False)  # poison: on to the inbox, which dead-letters it
                 continue
             relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
-            departure = decide_departure(relayed_for if isinstance(relayed_for, str) else None)
-            if departure is Departure.RETURN:
+            departure = decide_departure(relayed_for if isinstance(relayed_for, str) else None,
+                                         already_shown=record.has_shown(event.id))
+            if departure is Departure.DONE:
+                await message.ack()
+            elif departure is Departure.RETURN:
                 await message.reject(requeue=False)  # the queue's dead-letter route is the owner's inbox
             else:
                 kept.append(message)

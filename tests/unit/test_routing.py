@@ -74,12 +74,16 @@ def test_a_session_never_shows_an_event_twice() -> None:
     assert decide_session(first, tab, "alice") is SessionDecision.ALREADY_SHOWN
 
 
-@pytest.mark.parametrize(("relayed_for", "departure"), [
-    ("alice", Departure.RETURN),  # relayed from the inbox: the user's other or next tab takes it
-    (None, Departure.KEEP),  # for this very tab (its session or thread): waits for it
+@pytest.mark.parametrize(("relayed_for", "already_shown", "departure"), [
+    ("alice", False, Departure.RETURN),  # relayed from the inbox: the user's other or next tab takes it
+    (None, False, Departure.KEEP),  # for this very tab (its session or thread): waits for it
+    # Shown straight from the inbox before its relayed copy was taken: handing it back would show it twice.
+    ("alice", True, Departure.DONE),
+    (None, True, Departure.DONE),
 ])
-def test_what_a_departing_tab_leaves_behind(relayed_for: str | None, departure: Departure) -> None:
-    assert decide_departure(relayed_for) is departure
+def test_what_a_departing_tab_leaves_behind(relayed_for: str | None, already_shown: bool,
+                                           departure: Departure) -> None:
+    assert decide_departure(relayed_for, already_shown) is departure
 
 
 @pytest.mark.parametrize(("target", "live"), [

@@ -1,0 +1,88 @@
+"""What a tab's queue does with the events still in it when the tab disconnects, on a real broker.
+
+An event the replica showed the tab straight from the inbox (inbox_relay.py shows local tabs first)
+still has its relayed copy in the tab's queue. Handing that copy back to the inbox would show the event
+again in the user's next tab; the copies the tab has not shown go back, and its own events stay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractIncomingMessage
+
+from services.chat.session_queues import SessionQueues
+from services.chat.session_registry import SessionRecord
+from shared.events import Event, EventRequest
+from shared.topology import (
+    RELAYED_FOR_HEADER,
+    SESSIONS_EXCHANGE,
+    InboxArguments,
+    declare_exchanges,
+    declare_inbox,
+    session_queue_name,
+    session_routing_key,
+    user_routing_key,
+)
+from tests.support.broker_probe import consumer_count
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def event(target: dict[str, str], body: str) -> Event:
+    return EventRequest.model_validate({"target": target, "body": body}).to_event("it")
+
+
+async def drain(connection: aio_pika.abc.AbstractConnection, queue_name: str) -> list[str]:
+    async with connection.channel() as channel:
+        queue = await channel.declare_queue(queue_name, passive=True)
+        bodies = []
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            bodies.append(Event.from_wire(message.body).body)
+        return bodies
+
+
+async def test_a_departing_tab_hands_back_only_what_it_has_not_shown(amqp_url: str) -> None:
+    user, session = f"departing-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    record = SessionRecord(id=session, user=user, thread_id=None)
+    shown_here, not_shown = event({"user": user}, "shown here"), event({"user": user}, "not shown")
+    own = event({"user": user, "session": session}, "for this tab")
+    record.mark_shown(shown_here, at=0.0)  # as SessionDelivery.show_here does before the relay
+
+    release = asyncio.Event()
+
+    async def busy_tab(_event: Event, message: AbstractIncomingMessage) -> None:
+        await release.wait()  # the tab's consumer is slow: everything is still in its queue at departure
+        await message.nack(requeue=True)
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        events = await declare_exchanges(channel)
+        inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        queues = SessionQueues(connection, channel, session_timeout_seconds=60, has_data_layer=False)
+        await queues.connect(record, busy_tab)
+
+        sessions = await channel.get_exchange(SESSIONS_EXCHANGE)
+        for relayed in (shown_here, not_shown):
+            await sessions.publish(aio_pika.Message(relayed.to_wire(), headers={RELAYED_FOR_HEADER: user},
+                                                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                                   user_routing_key(user))
+        await events.publish(aio_pika.Message(own.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                             session_routing_key(user, session))
+
+        departing = asyncio.create_task(queues.disconnect(record))
+
+        async def consumer_gone() -> bool:
+            return await consumer_count(amqp_url, session_queue_name(session)) == 0
+
+        await eventually(consumer_gone, what="the tab's consumer to be cancelled")
+        release.set()
+        await asyncio.wait_for(departing, timeout=10)
+
+        assert await drain(connection, inbox.name) == ["not shown"]
+        assert await drain(connection, session_queue_name(session)) == ["for this tab"]
