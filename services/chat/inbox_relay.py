@@ -7,6 +7,9 @@ session's durable queue; until then a crash means redelivery, not loss.
 Tabs of the user on this very replica are shown the event at once, before the copy is relayed: that
 saves them a broker hop (a publish, a confirm, a delivery). The copy still reaches their session
 queues, where it is acknowledged as already shown; the user's tabs elsewhere get it from theirs.
+When the copy finds no connected session at all (the tab that was just shown it went away), the
+event counts as delivered, as if the tab had taken it from its queue: it is not handed to the user's
+next tab, and the shown tab gets it again if it comes back (session_registry.py's replay).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ log = logging.getLogger(__name__)
 REQUEUE_DELAY_SECONDS = 0.5
 
 Persist = Callable[[Event], Awaitable[bool]]
-ShowHere = Callable[[str, Event], Awaitable[None]]
+ShowHere = Callable[[str, Event], Awaitable[bool]]  # True: shown in a tab here just now
 
 
 class InboxRelay:
@@ -53,8 +56,8 @@ class InboxRelay:
             log.info("dropping event %s: its session or thread is gone and it asked for no fallback", event.id)
             await message.ack()
         else:
-            await self._show_here(user, event)
-            if await self._relay(user, message):
+            shown_here = await self._show_here(user, event)
+            if await self._relay(user, message) or shown_here:
                 await message.ack()
                 return
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)

@@ -48,15 +48,19 @@ class SessionDelivery:
         record.mark_shown(event, at=time.monotonic())
         await message.ack()
 
-    async def show_here(self, user: str, event: Event) -> None:
-        """Show an event from `user`'s inbox in their tabs connected to this replica that lack it. A tab
-        that fails to render gets it again from its own queue, where the relayed copy arrives."""
+    async def show_here(self, user: str, event: Event) -> bool:
+        """Show an event from `user`'s inbox in their tabs connected to this replica that lack it; True
+        when at least one showed it. A tab that fails to render gets it again from its own queue, where
+        the relayed copy arrives."""
+        shown = False
         for record in self._registry.connected_sessions(user):
             session = WebsocketSession.get_by_id(record.id)
             if record.has_shown(event.id) or session is None or not render.is_live(session):
                 continue
             if await self._show(session, event):
                 record.mark_shown(event, at=time.monotonic())
+                shown = True
+        return shown
 
     async def _show(self, session: WebsocketSession, event: Event) -> bool:
         try:

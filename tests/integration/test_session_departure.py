@@ -84,5 +84,17 @@ async def test_a_departing_tab_hands_back_only_what_it_has_not_shown(amqp_url: s
         release.set()
         await asyncio.wait_for(departing, timeout=10)
 
+    # Read on a connection of its own once the tab's is closed: what it acked, rejected or put back has
+    # then reached the queues. A rejected copy reaches the inbox by dead-lettering, a moment later: the
+    # inbox is read once something is there (the copies leave the tab's queue in order, so a wrongly
+    # returned "shown here" would come first).
+    async with await aio_pika.connect(amqp_url) as connection:
+        async def both_settled() -> bool:
+            async with connection.channel() as channel:
+                counts = [(await channel.declare_queue(name, passive=True)).declaration_result.message_count
+                          for name in (inbox.name, session_queue_name(session))]
+            return all(counts)
+
+        await eventually(both_settled, what="the copies handed back to reach the inbox")
         assert await drain(connection, inbox.name) == ["not shown"]
         assert await drain(connection, session_queue_name(session)) == ["for this tab"]
