@@ -138,9 +138,25 @@ async def declare_exchanges(channel: AbstractChannel) -> AbstractExchange:
     return events
 
 
+async def declare_queue(channel: AbstractChannel, name: str, arguments: FieldTable,
+                        exclusive: bool = False) -> AbstractQueue:
+    """Declare a queue (durable unless exclusive) without aio-pika's robust channel keeping it.
+
+    `RobustChannel.declare_queue` keeps every queue it ever declared, to declare it again after a
+    reconnect: one per tab a chat replica ever had and one per user a notifier ever published to, in
+    memory for good, and declared again on every reconnect, deleted ones too. Herald declares what it
+    still uses itself after a reconnect (services/chat/delivery.py); a notifier declares an inbox
+    when the broker returns an event for want of one.
+    """
+    queue = aio_pika.Queue(channel, name, durable=not exclusive, exclusive=exclusive, auto_delete=False,
+                           arguments=arguments)
+    await queue.declare()
+    return queue
+
+
 async def declare_inbox(channel: AbstractChannel, user: str, arguments: InboxArguments) -> AbstractQueue:
     """Declare (idempotently) a user's durable inbox with its bindings."""
-    queue = await channel.declare_queue(inbox_queue_name(user), durable=True, arguments=arguments.as_queue_arguments())
+    queue = await declare_queue(channel, inbox_queue_name(user), arguments.as_queue_arguments())
     await queue.bind(EVENTS_EXCHANGE, routing_key=user_routing_key(user))
     await queue.bind(EVENTS_EXCHANGE, routing_key=PERSISTENT_BROADCAST_KEY)
     return queue
@@ -149,8 +165,7 @@ async def declare_inbox(channel: AbstractChannel, user: str, arguments: InboxArg
 async def declare_replica_queue(channel: AbstractChannel, replica: str) -> AbstractQueue:
     """A chat replica's queue of live broadcasts. A live broadcast is for the tabs connected when it is
     published, so the queue lives and dies with the replica's connection (exclusive, not durable);
-    aio-pika declares it again after a reconnect."""
-    queue = await channel.declare_queue(
-        replica_queue_name(replica), exclusive=True, arguments={"x-queue-type": "classic"})
+    the replica declares it again after a reconnect."""
+    queue = await declare_queue(channel, replica_queue_name(replica), {"x-queue-type": "classic"}, exclusive=True)
     await queue.bind(EVENTS_EXCHANGE, routing_key=BROADCAST_KEY)
     return queue

@@ -45,6 +45,8 @@ from shared.topology import (
     declare_exchanges,
     declare_inbox,
     declare_replica_queue,
+    inbox_queue_name,
+    replica_queue_name,
 )
 
 log = logging.getLogger("herald.chat")
@@ -69,7 +71,9 @@ class Delivery:
         self._show = SessionDelivery(self.registry, dead_letters, settings.render_attempts)
         self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None,
                                  self._show.show_here)
-        self._broadcasts: EventConsumer | None = None
+        self._replica = uuid.uuid4().hex
+        self._broadcasts = EventConsumer(consuming, replica_queue_name(self._replica),
+                                         ReplicaBroadcasts(self.registry).handle)
         self._locks = UserLocks()
 
     @classmethod
@@ -80,10 +84,29 @@ class Delivery:
         publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await declare_exchanges(publishing)
         delivery = cls(settings, connection, consuming, publishing, session_timeout)
-        queue = await declare_replica_queue(consuming, uuid.uuid4().hex)
-        delivery._broadcasts = EventConsumer(queue, ReplicaBroadcasts(delivery.registry).handle)
+        await declare_replica_queue(consuming, delivery._replica)
         await delivery._broadcasts.start()
+        consuming.reopen_callbacks.add(delivery._resume)
         return delivery
+
+    async def _resume(self, _channel: object = None) -> None:
+        """After a reconnect (aio-pika has opened the channel again): declare and consume again the
+        queues this replica was consuming. Herald keeps them, not aio-pika (see event_consumer.py)."""
+        try:
+            await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
+            await self._broadcasts.start()
+            users = {record.user for record in self.registry.sessions() if record.connected} | set(self._inboxes)
+            for user in users:
+                async with self._locks.hold(user):
+                    for record in self.registry.connected_sessions(user):
+                        await self._sessions.resume(record)
+                    if (inbox := self._inboxes.get(user)) is not None:
+                        await declare_inbox(self._consuming, user, self._inbox_arguments)
+                        await inbox.start()
+            log.info("took up the queues of %d users again after a reconnect", len(users))
+        except Exception:
+            log.exception("taking up the queues again after a reconnect failed")
+            raise
 
     async def on_connected(self, session: WebsocketSession) -> None:
         assert session.user is not None
@@ -96,8 +119,9 @@ class Delivery:
             await self._sessions.connect(record, partial(self._show.handle, session.id))
             await render.join_broadcasts(session)
             if user not in self._inboxes:
-                queue = await declare_inbox(self._consuming, user, self._inbox_arguments)
-                inbox = self._inboxes[user] = EventConsumer(queue, partial(self._relay.handle, user))
+                await declare_inbox(self._consuming, user, self._inbox_arguments)
+                inbox = self._inboxes[user] = EventConsumer(self._consuming, inbox_queue_name(user),
+                                                            partial(self._relay.handle, user))
                 await inbox.start()
 
     async def _replay(self, session: WebsocketSession, events: list[Event]) -> None:
@@ -138,8 +162,7 @@ class Delivery:
             self.registry.forget(record.id)
 
     async def close(self) -> None:
-        if self._broadcasts is not None:
-            await self._broadcasts.stop()
+        await self._broadcasts.stop()
         for inbox in self._inboxes.values():
             await inbox.stop()
         await self._sessions.close()

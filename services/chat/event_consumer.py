@@ -1,11 +1,16 @@
 """Consuming one queue of events in order, decoding each in one place.
 
-aio-pika runs every delivery callback as a task of its own, so a queue's events could otherwise be
-rendered out of order. Herald needs publish order per user, so each delivery waits for the one before
-it to be handled: the deliveries of a queue form a chain of futures. An idle consumer holds no task and
-no queue (a replica has one consumer per connected tab and one per user; a worker task and an
-asyncio.Queue each were 3 KiB of every idle tab's memory). A message that is not a valid event is
-rejected (dead-lettered): poison never blocks a queue.
+The consumer sits on aiormq's channel under aio-pika's robust one, not on an aio-pika queue object:
+a replica consumes one queue per connected tab and one inbox per user, and an aio-pika (robust) queue
+object each cost ~3-6 KiB of every idle tab's memory, and aio-pika's robust channel keeps every queue
+it ever declared, to consume it again after a reconnect. Herald takes its live queues up again itself
+after a reconnect (`resume`, called by delivery.py), and forgets a queue once it is done with it.
+
+aiormq runs each delivery as a task of its own, so a queue's events could be rendered out of order.
+Herald needs publish order per user, so each delivery waits for the one before it to be handled: the
+deliveries of a queue form a chain of futures. An idle consumer holds no task and no queue (a worker
+task and an asyncio.Queue each were 3 KiB of every idle tab's memory). A message that is not a valid
+event is rejected (dead-lettered): poison never blocks a queue.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+import aiormq.abc
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.message import IncomingMessage
 from pydantic import ValidationError
 
 from shared.events import Event
@@ -25,15 +32,36 @@ Handler = Callable[[Event, AbstractIncomingMessage], Awaitable[None]]
 
 
 class EventConsumer:
-    def __init__(self, queue: AbstractQueue, handler: Handler) -> None:
-        self.queue = queue
+    __slots__ = ("_channel", "_consuming_on", "_handler", "_last", "_stopping", "_tag", "queue_name")
+
+    def __init__(self, channel: AbstractChannel, queue_name: str, handler: Handler) -> None:
+        self.queue_name = queue_name
+        self._channel = channel
         self._handler = handler
+        self._consuming_on: aiormq.abc.AbstractChannel | None = None  # the aiormq channel of `_tag`
         self._tag: str | None = None
         self._last: asyncio.Future[None] | None = None  # resolves when the latest delivery is handled
         self._stopping = False
 
     async def start(self) -> None:
-        self._tag = await self.queue.consume(self._on_delivery)
+        """Consume the queue, or consume it again on the channel aio-pika opened after a reconnect;
+        a consumer already taking deliveries there, or stopped, stays as it is."""
+        channel = await self._channel.get_underlay_channel()
+        if self._stopping or channel is self._consuming_on:
+            return
+        self._consuming_on = channel  # before the await: a concurrent start() must not consume twice
+        try:
+            ok = await channel.basic_consume(self.queue_name, self._deliver)
+        except BaseException:
+            self._consuming_on = None
+            raise
+        if self._stopping:  # stop() came while the consume was on its way
+            await channel.basic_cancel(ok.consumer_tag)
+            return
+        self._tag = ok.consumer_tag
+
+    async def _deliver(self, delivered: aiormq.abc.DeliveredMessage) -> None:
+        await self._on_delivery(IncomingMessage(delivered, no_ack=False))
 
     async def _on_delivery(self, message: AbstractIncomingMessage) -> None:
         # Each delivery's task starts in delivery order; taking a place in the chain before any await
@@ -56,20 +84,21 @@ class EventConsumer:
         try:
             event = Event.from_wire(message.body)
         except ValidationError as exc:
-            log.error("dead-lettering an undecodable message from %s: %s", self.queue.name, exc)
+            log.error("dead-lettering an undecodable message from %s: %s", self.queue_name, exc)
             await message.reject(requeue=False)
             return
         try:
             await self._handler(event, message)
         except Exception:
-            log.exception("handling a delivery from %s failed; it goes back to the queue", self.queue.name)
+            log.exception("handling a delivery from %s failed; it goes back to the queue", self.queue_name)
             await message.nack(requeue=True)
 
     async def stop(self) -> None:
         """Stop consuming; deliveries not yet handled go back to the queue, in order."""
-        if self._tag is not None:
-            await self.queue.cancel(self._tag)
-            self._tag = None
+        channel, tag = self._consuming_on, self._tag
+        self._consuming_on = self._tag = None
+        if channel is not None and tag is not None and not channel.is_closed:
+            await channel.basic_cancel(tag)
         self._stopping = True
         # Let the delivery in hand finish: cancelling mid-handling could leave it unacked for good.
         while (last := self._last) is not None:

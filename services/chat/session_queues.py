@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 
+import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from aiormq.exceptions import AMQPError
+from pamqp.common import FieldTable
 from pydantic import ValidationError
 
 from services.chat.event_consumer import EventConsumer, Handler
@@ -28,6 +30,7 @@ from shared.topology import (
     EVENTS_EXCHANGE,
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
+    declare_queue,
     session_queue_arguments,
     session_queue_name,
     session_routing_key,
@@ -55,27 +58,43 @@ class SessionQueues:
         waiting = [] if self._has_data_layer else thread
         return [(EVENTS_EXCHANGE, session_routing_key(record.user, record.id)), *waiting]
 
-    async def _declare(self, record: SessionRecord, channel: AbstractChannel) -> AbstractQueue:
-        return await channel.declare_queue(
-            session_queue_name(record.id), durable=True, arguments=session_queue_arguments(record.user, self._timeout))
+    def _queue(self, record: SessionRecord, channel: AbstractChannel) -> AbstractQueue:
+        """The session's queue as an object to bind, read or delete it by; made when needed, not kept
+        (see shared.topology.declare_queue)."""
+        return aio_pika.Queue(channel, session_queue_name(record.id), durable=True, exclusive=False,
+                              auto_delete=False, arguments=self._arguments(record))
+
+    def _arguments(self, record: SessionRecord) -> FieldTable:
+        return session_queue_arguments(record.user, self._timeout)
+
+    async def _declare_bound(self, record: SessionRecord) -> None:
+        queue = await declare_queue(self._channel, session_queue_name(record.id), self._arguments(record))
+        for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
+            await queue.bind(exchange, key)
 
     async def connect(self, record: SessionRecord, handler: Handler) -> None:
         if record.id in self._consumers:
             return
-        queue = await self._declare(record, self._channel)
-        for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
-            await queue.bind(exchange, key)
-        consumer = self._consumers[record.id] = EventConsumer(queue, handler)
+        await self._declare_bound(record)
+        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler)
         await consumer.start()
+
+    async def resume(self, record: SessionRecord) -> None:
+        """After a reconnect: declare, bind and consume again the queue of a session still connected."""
+        consumer = self._consumers.get(record.id)
+        if consumer is not None:
+            await self._declare_bound(record)
+            await consumer.start()
 
     async def disconnect(self, record: SessionRecord) -> None:
         consumer = self._consumers.pop(record.id, None)
         if consumer is None:
             return
+        queue = self._queue(record, self._channel)
         for exchange, key in self._bindings(record, connected_only=True):
-            await consumer.queue.unbind(exchange, key)
+            await queue.unbind(exchange, key)
         await consumer.stop()
-        await self._sort_out_departure(record, consumer.queue)
+        await self._sort_out_departure(record, queue)
 
     async def _sort_out_departure(self, record: SessionRecord, queue: AbstractQueue) -> None:
         """Hand back what the tab will not take now (see routing.decide_departure); keep the rest."""
@@ -103,7 +122,7 @@ class SessionQueues:
         await self.disconnect(record)
         # A refused conditional delete closes its channel, so the drain gets a channel of its own.
         async with self._connection.channel() as channel:
-            queue = await self._declare(record, channel)
+            queue = await declare_queue(channel, session_queue_name(record.id), self._arguments(record))
             if queue.declaration_result.consumer_count:
                 return  # the tab came back on another instance, which now owns the queue
             for exchange, key in self._bindings(record, connected_only=False):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from services.chat.event_consumer import EventConsumer
 from shared.events import Event, EventRequest
@@ -29,15 +30,35 @@ class FakeMessage:
         self.outcome = "reject"
 
 
-class FakeQueue:
-    name = "herald.session.test"
-    cancelled = False
+class FakeUnderlayChannel:
+    """aiormq's channel, as far as a consumer uses it."""
 
-    async def consume(self, callback: Any) -> str:
-        return "tag"
+    is_closed = False
 
-    async def cancel(self, tag: str) -> None:
-        self.cancelled = True
+    def __init__(self) -> None:
+        self.consuming: list[str] = []
+        self.cancelled: list[str] = []
+
+    async def basic_consume(self, queue: str, callback: Any) -> Any:
+        self.consuming.append(queue)
+        return SimpleNamespace(consumer_tag=f"tag{len(self.consuming)}")
+
+    async def basic_cancel(self, tag: str) -> None:
+        self.cancelled.append(tag)
+
+
+class FakeChannel:
+    """aio-pika's robust channel: after a reconnect its underlay is a new aiormq channel."""
+
+    def __init__(self) -> None:
+        self.underlay = FakeUnderlayChannel()
+
+    async def get_underlay_channel(self) -> FakeUnderlayChannel:
+        return self.underlay
+
+
+def consumer_on(channel: FakeChannel, handler: Any) -> EventConsumer:
+    return EventConsumer(cast(AbstractChannel, channel), "herald.session.test", handler)
 
 
 def wire(n: int) -> bytes:
@@ -58,7 +79,7 @@ async def test_deliveries_are_handled_one_at_a_time_in_delivery_order() -> None:
         handled.append(event.id)
         busy -= 1
 
-    consumer = EventConsumer(cast(AbstractQueue, FakeQueue()), handler)
+    consumer = consumer_on(FakeChannel(), handler)
     await consumer.start()
     messages = [FakeMessage(wire(n)) for n in range(30)] + [FakeMessage(b"not an event")]
     await asyncio.gather(*(asyncio.create_task(consumer._on_delivery(cast(AbstractIncomingMessage, m)))
@@ -75,17 +96,32 @@ async def test_stop_lets_the_delivery_in_hand_finish_and_hands_back_the_rest() -
         await release.wait()
         handled.append(event.id)
 
-    queue = FakeQueue()
-    consumer = EventConsumer(cast(AbstractQueue, queue), handler)
+    channel = FakeChannel()
+    consumer = consumer_on(channel, handler)
     await consumer.start()
     messages = [FakeMessage(wire(n)) for n in range(3)]
     deliveries = [asyncio.create_task(consumer._on_delivery(cast(AbstractIncomingMessage, m))) for m in messages]
     await started.wait()
     stopping = asyncio.create_task(consumer.stop())
-    await wait_until(lambda: queue.cancelled, what="the consumer to cancel")
+    await wait_until(lambda: channel.underlay.cancelled == ["tag1"], what="the consumer to cancel")
     assert not stopping.done()  # it waits for the delivery in hand
     release.set()
     await stopping
     await asyncio.gather(*deliveries)
     assert handled == ["e0"]
     assert [m.outcome for m in messages] == [None, "nack", "nack"]  # the handler acks e0 itself
+
+
+async def test_start_consumes_once_per_channel_and_again_after_a_reconnect() -> None:
+    channel = FakeChannel()
+    consumer = consumer_on(channel, None)
+    await asyncio.gather(consumer.start(), consumer.start())  # a resume racing a connect
+    assert channel.underlay.consuming == ["herald.session.test"]
+    before = channel.underlay
+    channel.underlay = FakeUnderlayChannel()  # aio-pika reopened the channel after a reconnect
+    await consumer.start()
+    assert channel.underlay.consuming == ["herald.session.test"]
+    await consumer.stop()
+    assert channel.underlay.cancelled == ["tag1"] and before.cancelled == []
+    await consumer.start()  # a resume after the tab left: stays stopped
+    assert channel.underlay.consuming == ["herald.session.test"]
