@@ -94,6 +94,7 @@ def raw_publishing_rate(stack: Stack, plan: Plan) -> Measured:
 
 def inbox_rates(stack: Stack, plan: Plan, notifier: Service) -> tuple[Measured, Measured]:
     """Single events spread over few inboxes, then over many; all of them exist, as after users logged in.
-    The many are not purged after: nothing runs on this broker's inboxes afterwards."""
+    The many are not purged after: it runs last (see run.py), and the broker would not take the
+    connection a purge needs."""
     return (single_event_rate(stack, plan, notifier, plan.few_inboxes, "bench-few-"),
             single_event_rate(stack, plan, notifier, plan.many_inboxes, "bench-many-", purge=False))
