@@ -148,10 +148,15 @@ async def declare_queue(channel: AbstractChannel, name: str, arguments: FieldTab
     still uses itself after a reconnect (services/chat/delivery.py); a notifier declares an inbox
     when the broker returns an event for want of one.
     """
-    queue = aio_pika.Queue(channel, name, durable=not exclusive, exclusive=exclusive, auto_delete=False,
-                           arguments=arguments)
+    queue = queue_handle(channel, name, arguments, exclusive)
     await queue.declare()
     return queue
+
+
+def queue_handle(channel: AbstractChannel, name: str, arguments: FieldTable, exclusive: bool = False) -> AbstractQueue:
+    """A queue object to declare, bind, read or delete a queue by, kept by nobody (see declare_queue)."""
+    return aio_pika.Queue(channel, name, durable=not exclusive, exclusive=exclusive, auto_delete=False,
+                          arguments=arguments)
 
 
 async def declare_inbox(channel: AbstractChannel, user: str, arguments: InboxArguments) -> AbstractQueue:

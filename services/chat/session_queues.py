@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 
-import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from aiormq.exceptions import AMQPError
 from pamqp.common import FieldTable
@@ -31,6 +30,7 @@ from shared.topology import (
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
     declare_queue,
+    queue_handle,
     session_queue_arguments,
     session_queue_name,
     session_routing_key,
@@ -58,12 +58,6 @@ class SessionQueues:
         waiting = [] if self._has_data_layer else thread
         return [(EVENTS_EXCHANGE, session_routing_key(record.user, record.id)), *waiting]
 
-    def _queue(self, record: SessionRecord, channel: AbstractChannel) -> AbstractQueue:
-        """The session's queue as an object to bind, read or delete it by; made when needed, not kept
-        (see shared.topology.declare_queue)."""
-        return aio_pika.Queue(channel, session_queue_name(record.id), durable=True, exclusive=False,
-                              auto_delete=False, arguments=self._arguments(record))
-
     def _arguments(self, record: SessionRecord) -> FieldTable:
         return session_queue_arguments(record.user, self._timeout)
 
@@ -90,7 +84,7 @@ class SessionQueues:
         consumer = self._consumers.pop(record.id, None)
         if consumer is None:
             return
-        queue = self._queue(record, self._channel)
+        queue = queue_handle(self._channel, session_queue_name(record.id), self._arguments(record))
         for exchange, key in self._bindings(record, connected_only=True):
             await queue.unbind(exchange, key)
         await consumer.stop()

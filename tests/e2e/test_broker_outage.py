@@ -48,20 +48,10 @@ def test_the_services_wait_for_a_broker_that_comes_late(
             assert httpx.get(f"{chat.url}/auth/config").status_code == 200
             assert "Reconnecting" in chat.output() and "guest:guest" not in chat.output()  # no password logged
 
-        asyncio.run(_until_ready(notifier.url))
+        asyncio.run(processes.notifier_linked(notifier))
         accepted = httpx.post(f"{notifier.url}/v1/events", json={"target": {"user": "late"}, "body": "x"},
                               headers={"Authorization": f"Bearer {keys.publisher}"})
         assert accepted.status_code == 202, accepted.text
-
-
-async def _until_ready(base_url: str) -> None:
-    from tests.support.waiting import eventually
-
-    async def ready() -> bool:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{base_url}/readyz")).status_code == 200
-
-    await eventually(ready, timeout=30, what="the notifier to reach the late broker")
 
 
 async def test_a_chat_waiting_for_the_broker_stops_when_told(users_file: Path, workdir: Path) -> None:

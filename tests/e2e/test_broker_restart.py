@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from scripts.rabbitmq_node import RabbitMQNode, free_port, start_node
 from tests.conftest import Keys
 from tests.support import processes
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user
-from tests.support.waiting import eventually, wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +67,7 @@ async def test_tabs_get_their_events_after_a_broker_restart(
 
     broker.stop()
     broker.start()
-    await eventually(lambda: notifier_ready(publisher), timeout=60, what="the notifier to reconnect")
+    await processes.notifier_linked(publisher.notifier)
     await restart_tabs.ready(tab)  # the chat consumes the tab's queue again
 
     through_inbox = await publisher.send({"user": user})
@@ -76,8 +75,3 @@ async def test_tabs_get_their_events_after_a_broker_restart(
     await wait_until(lambda: {through_inbox, through_session_queue} <= set(tab.event_ids()), timeout=30,
                      what="both events after the restart")
     assert tab.event_ids().count(through_inbox) == 1
-
-
-async def notifier_ready(publisher: Publisher) -> bool:
-    async with httpx.AsyncClient(base_url=publisher.notifier.url) as http:
-        return (await http.get("/readyz")).status_code == 200

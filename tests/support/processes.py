@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from scripts.rabbitmq_node import free_port
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 # Shared by every chat replica of a test run, as in production: a login on one replica holds on all.
@@ -77,6 +78,16 @@ def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/
     with running(f"notifier-{port}", command, env | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
                  port) as service:
         yield service
+
+
+async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # noqa: ASYNC109
+    """Wait until the notifier's `/readyz` says it is connected to its broker (again)."""
+
+    async def ready() -> bool:
+        async with httpx.AsyncClient(base_url=notifier.url) as http:
+            return (await http.get("/readyz")).status_code == 200
+
+    await eventually(ready, timeout=timeout, what=f"{notifier.name} to reach its broker")
 
 
 @contextmanager
