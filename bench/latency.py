@@ -3,9 +3,9 @@ in a socket.io client, for Herald and for the direct bridge, over the same numbe
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -15,8 +15,10 @@ import aiormq
 
 from bench.sessions import HeaderLogins, SessionPool, paced, wait_consumed
 from shared.topology import inbox_queue_name, session_queue_name
+from tests.support.chat_client import ChatTab
 
 DRAIN_SECONDS = 5.0  # after the last send, for the last events to arrive
+PROBE_SECONDS = 30.0  # for every bridge session to take its first message
 
 
 @dataclass(frozen=True)
@@ -104,16 +106,35 @@ async def bridge(bridge_url: str, amqp_url: str, queue: str, load: Load) -> Late
             persistent = aiormq.spec.Basic.Properties(delivery_mode=2)
             sent_at: dict[int, float] = {}
 
-            async def send(mark: int) -> None:
-                payload: dict[str, Any] = {"session": tabs[mark % len(tabs)].session_id, "bench": mark,
+            async def publish(tab: ChatTab, mark: int | str) -> None:
+                payload: dict[str, Any] = {"session": tab.session_id, "bench": mark,
                                            "content": f"ℹ️ **Info · Benchmark**\n\nBenchmark event {mark}"}  # noqa: RUF001
-                sent_at[mark] = time.perf_counter()
                 await feed.basic_publish(json.dumps(payload).encode(), routing_key=queue, properties=persistent,
                                          wait=False)
 
-            await asyncio.sleep(0.5)  # sessions are registered on connect; give the last one a moment
+            async def send(mark: int) -> None:
+                sent_at[mark] = time.perf_counter()
+                await publish(tabs[mark % len(tabs)], mark)
+
+            await _reach_every_session(pool, tabs, publish)
             await paced(load.rate, load.warmup_seconds + load.seconds, send)
             await pool.wait_for(list(sent_at), copies=1, timeout=DRAIN_SECONDS)
         return _collect(run, pool, sent_at, load)
     finally:
         await pool.close()
+
+
+async def _reach_every_session(pool: SessionPool, tabs: list[ChatTab],
+                               publish: Callable[[ChatTab, int | str], Awaitable[None]]) -> None:
+    """Send each session a probe until it arrives. The bridge drops a message for a session it does not
+    know yet, and Chainlit registers a session in its connect handler, which can still be running when
+    the client's connect has returned."""
+    deadline = time.monotonic() + PROBE_SECONDS
+    waiting = {f"probe-{n}": tab for n, tab in enumerate(tabs)}
+    while waiting:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(waiting)} of {len(tabs)} bridge sessions never got a message")
+        for mark, tab in waiting.items():
+            await publish(tab, mark)
+        await pool.wait_for(list(waiting), copies=1, timeout=1.0)
+        waiting = {mark: tab for mark, tab in waiting.items() if mark not in pool.arrivals}
