@@ -26,7 +26,9 @@ REPLAY_SECONDS = 60.0
 REPLAY_MAX_EVENTS = 32
 
 
-@dataclass
+# A replica keeps one record per tab, most of them idle: slots, and the replay deque made on the first
+# event (an empty deque takes 760 bytes; memory per idle tab is figure #5 of docs/benchmarks.md).
+@dataclass(slots=True)
 class SessionRecord:
     id: str
     user: str
@@ -36,7 +38,7 @@ class SessionRecord:
     # Insertion-ordered, bounded: the newest ids a session has shown, to swallow redeliveries.
     seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
     # The newest events shown, with when: those shown just before a disconnect are shown again.
-    recent: deque[tuple[float, Event]] = field(default_factory=lambda: deque(maxlen=REPLAY_MAX_EVENTS))
+    recent: deque[tuple[float, Event]] | None = None
 
     def has_shown(self, event_id: str) -> bool:
         return event_id in self.seen
@@ -45,11 +47,13 @@ class SessionRecord:
         self.seen[event.id] = None
         if len(self.seen) > SEEN_PER_SESSION:
             self.seen.popitem(last=False)
+        if self.recent is None:
+            self.recent = deque(maxlen=REPLAY_MAX_EVENTS)
         self.recent.append((at, event))
 
     def to_replay(self) -> list[Event]:
         """The events shown in the last moments before the session's latest disconnect, oldest first."""
-        if self.disconnected_at is None:
+        if self.disconnected_at is None or self.recent is None:
             return []
         since = self.disconnected_at - REPLAY_SECONDS
         return [event for at, event in self.recent if at >= since]
