@@ -52,11 +52,15 @@ def serve(app_path: Path, host: str, port: int) -> None:
     if not (config.code.on_chat_start or config.code.on_message or config.code.on_audio_chunk):
         sys.exit(f"herald chat: {app_path} defines no Chainlit chat hook (on_chat_start or on_message)")
     init_markdown(config.root)
-    # The websocket settings `chainlit run` reads from the environment. Chainlit's default for the
-    # implementation is uvicorn's "auto" (websockets' sans-I/O one); Herald's is wsproto, which holds
-    # ~3 KiB less per connected tab (71.5-71.8 against 68.6-68.9 KiB per idle tab in figure #5, with the
-    # same broadcast times and CPU: docs/benchmarks.md).
-    deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "true").lower() in ("true", "1", "yes")
+    # The websocket settings `chainlit run` reads from the environment, with Herald's defaults, which
+    # differ from Chainlit's because a replica holds thousands of mostly idle tabs (docs/benchmarks.md,
+    # figure #5):
+    # - per-message deflate off: browsers negotiate it, and the server then keeps a zlib compressor
+    #   (~256 KiB) for the life of each tab once it has sent it anything. Measured with Chromium, 80
+    #   tabs: 385 KiB per tab with it, 162 KiB without. Herald's messages are a few hundred bytes.
+    # - wsproto rather than uvicorn's "auto" (websockets' sans-I/O implementation): ~3 KiB less per tab
+    #   (71.5-71.8 against 68.6-68.9 KiB in figure #5), with the same broadcast times and CPU.
+    deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in ("true", "1", "yes")
     ws = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
