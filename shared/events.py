@@ -86,8 +86,16 @@ class BroadcastTarget(_Strict):
 
 
 def _target_kind(value: Any) -> str | None:
-    fields = value if isinstance(value, dict) else vars(value)
-    return next((kind for kind in ("user", "group", "broadcast") if kind in fields), None)
+    # Called on every validation and serialization of an event, on its hot path: plain lookups.
+    if isinstance(value, dict):
+        for kind in ("user", "group", "broadcast"):
+            if kind in value:
+                return kind
+        return None
+    return _KIND_OF.get(type(value))
+
+
+_KIND_OF: dict[type, str] = {UserTarget: "user", GroupTarget: "group", BroadcastTarget: "broadcast"}
 
 
 Target = Annotated[
