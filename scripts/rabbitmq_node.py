@@ -72,11 +72,7 @@ class RabbitMQNode:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         if self.watchdog is not None:
-            # Killed first, its pipe closed after: the group's id may be another's by now.
-            self.watchdog.kill()
-            self.watchdog.wait()
-            if self.watchdog.stdin is not None:
-                self.watchdog.stdin.close()
+            disarm(self.watchdog)
 
 
 def node_environment(name: str, base: Path, amqp_port: int, management_port: int | None) -> dict[str, str]:
@@ -124,7 +120,7 @@ def start_node(
     with (base / "server.out").open("ab") as log:
         process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    node = RabbitMQNode(name, base, port, management_port, process, env, _watchdog(process.pid))
+    node = RabbitMQNode(name, base, port, management_port, process, env, watchdog(process.pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -139,16 +135,25 @@ def start_node(
     raise BrokerUnavailable(f"rabbitmq-server did not accept connections on port {port} in {timeout:.0f} s")
 
 
-def _watchdog(group: int) -> subprocess.Popen[bytes]:
-    """A process that kills the node's process group once this process is gone, however it ends.
+def watchdog(group: int) -> subprocess.Popen[bytes]:
+    """A process that kills process group `group` once this process is gone, however it ends.
 
     It waits on a pipe only this process writes to; the kernel closes it when this process dies, even
     by SIGKILL, where no `finally` or atexit runs. Nodes whose owner was killed outright used to
     live on, holding their port, ~700 MB and some CPU, and skewed the benchmarks run beside them.
+    Stop it with `disarm` once the group has ended as planned.
     """
     return subprocess.Popen(["sh", "-c", f"read _; kill -9 -{group}"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
+
+
+def disarm(dog: subprocess.Popen[bytes]) -> None:
+    # Killed first, its pipe closed after: the group's id may be another's by now.
+    dog.kill()
+    dog.wait()
+    if dog.stdin is not None:
+        dog.stdin.close()
 
 
 def _set_queue_version_policy(node: RabbitMQNode) -> None:

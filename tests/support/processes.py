@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from scripts.rabbitmq_node import free_port
+from scripts.rabbitmq_node import disarm, free_port, watchdog
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +52,11 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path, r
             port: int, timeout: float = 60) -> Iterator[Service]:
     log = workdir / f"{name}.log"
     with log.open("wb") as out:
+        # A group of its own, killed by a watchdog should this process die without its `finally` (a
+        # test run killed outright): notifiers and chats left behind held ports, memory and CPU.
         process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **env}, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    dog = watchdog(process.pid)
     service = Service(name, f"http://127.0.0.1:{port}", process, log)
     try:
         _wait_ready(service, ready_path, timeout)
@@ -65,6 +68,7 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path, r
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        disarm(dog)
 
 
 @contextmanager
