@@ -24,6 +24,7 @@ from pathlib import Path
 import uvicorn
 import uvloop
 
+from services.chat.lean_queue import LeanQueue, LeanWSProtocol
 from shared.logs import logging_config
 
 DEFAULT_APP = Path(__file__).with_name("app.py")
@@ -40,7 +41,7 @@ def serve(app_path: Path, host: str, port: int) -> None:
     from chainlit.auth import ensure_jwt_secret
     from chainlit.config import config, load_module
     from chainlit.markdown import init_markdown
-    from chainlit.server import app
+    from chainlit.server import app, sio
 
     if not app_path.is_file():
         sys.exit(f"herald chat: no Chainlit app at {app_path}")
@@ -60,8 +61,12 @@ def serve(app_path: Path, host: str, port: int) -> None:
     #   tabs: 385 KiB per tab with it, 162 KiB without. Herald's messages are a few hundred bytes.
     # - wsproto rather than uvicorn's "auto" (websockets' sans-I/O implementation): ~3 KiB less per tab
     #   (71.5-71.8 against 68.6-68.9 KiB in figure #5), with the same broadcast times and CPU.
+    # - a LeanQueue for the two queues each tab holds, the websocket's and engine.io's (see lean_queue.py).
     deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in ("true", "1", "yes")
-    ws = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
+    ws: str | type[asyncio.Protocol] = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
+    if ws == "wsproto":
+        ws = LeanWSProtocol
+    sio.eio.create_queue = lambda *_args, **_kwargs: LeanQueue()  # engine.io's documented queue factory
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
     uvloop.run(_serve(server))
