@@ -3,9 +3,9 @@ incoming websocket events.
 
 Why by hand: `asyncio.Queue` makes three deques and an `asyncio.Event` (a fourth deque) when it is
 created, and CPython allocates a deque's first block up front: 760 bytes each, 3 KB a queue, 6 KB of
-every idle tab's memory on a replica, whose queues are empty nearly all the time. This one makes its
-item deque on the first put and keeps its few waiters in lists made when needed. With it a replica
-holds 63.0-63.4 KiB per idle tab instead of 67.7-67.9 (figure #5 of docs/benchmarks.md).
+every idle tab's memory on a replica, whose queues are empty nearly all the time. This one holds an
+item deque only while it holds items, and keeps its few waiters in lists made when needed. With it a
+replica holds ~63 KiB per idle tab instead of 67.7-67.9 (figure #5 of docs/benchmarks.md).
 
 It is unbounded, which is what both callers ask for, and has the `asyncio.Queue` methods they use,
 with the same behaviour: FIFO, `get` waits for an item, a cancelled `get` loses nothing and passes on
@@ -56,7 +56,7 @@ class LeanQueue(Generic[T]):
     def get_nowait(self) -> T:
         if not self._items:
             raise asyncio.QueueEmpty
-        return self._items.popleft()
+        return self._take()
 
     async def get(self) -> T:
         while not self._items:
@@ -72,7 +72,14 @@ class LeanQueue(Generic[T]):
                 elif self._items:
                     self._wake_a_getter()  # woken for an item, then cancelled: another getter takes it
                 raise
-        return self._items.popleft()
+        return self._take()
+
+    def _take(self) -> T:
+        assert self._items
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None  # an idle queue holds no deque
+        return item
 
     def _wake_a_getter(self) -> None:
         while self._getters:
