@@ -5,7 +5,7 @@ Why by hand: `asyncio.Queue` makes three deques and an `asyncio.Event` (a fourth
 created, and CPython allocates a deque's first block up front: 760 bytes each, 3 KB a queue, 6 KB of
 every idle tab's memory on a replica, whose queues are empty nearly all the time. This one holds an
 item deque only while it holds items, and keeps its few waiters in lists made when needed. With it a
-replica holds ~63 KiB per idle tab instead of 67.7-67.9 (figure #5 of docs/benchmarks.md).
+replica holds ~61.5 KiB per idle tab instead of 67.7-67.9 (figure #5 of docs/benchmarks.md).
 
 It is unbounded, which is what both callers ask for, and has the `asyncio.Queue` methods they use,
 with the same behaviour: FIFO, `get` waits for an item, a cancelled `get` loses nothing and passes on
