@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
-
 import pytest
 
-from tests.integration.test_private_node import ROOT, alive
-from tests.support.waiting import wait_until
+from tests.support.orphans import assert_dies_with_its_owner
 
 pytestmark = pytest.mark.integration
 
@@ -23,22 +18,10 @@ port = free_port()
 with tempfile.TemporaryDirectory() as workdir, running(
         "web", [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], {}, Path(workdir), "/",
         port) as service:
-    print(service.process.pid, flush=True)
+    print(service.process.pid, flush=True)  # the service's own process group
     sys.stdin.read()  # until the test kills this process
 """
 
 
 async def test_a_service_whose_test_run_is_killed_stops() -> None:
-    owner = await asyncio.create_subprocess_exec(sys.executable, "-c", OWNER, cwd=ROOT, stdin=subprocess.PIPE,
-                                                 stdout=subprocess.PIPE)
-    try:
-        assert owner.stdout is not None
-        group = int(await asyncio.wait_for(owner.stdout.readline(), timeout=60))  # the service's own group
-        assert alive(group)
-        owner.kill()  # SIGKILL: no finally, no atexit
-        await owner.wait()
-        await wait_until(lambda: not alive(group), timeout=30, what="the orphaned service to be killed")
-    finally:
-        if owner.returncode is None:
-            owner.kill()
-            await owner.wait()
+    await assert_dies_with_its_owner(OWNER, start_timeout=60, what="service")
