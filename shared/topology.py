@@ -68,12 +68,29 @@ def event_routing_key(target: Target) -> str:
     return user_routing_key(target.user)
 
 
-# Herald's queues want classic queues v2 (RabbitMQ 3.10+): with events spread over many queues, v2's
-# index and store cost the broker about half the CPU of v1's (docs/benchmarks.md, #6). It is set by a
-# broker policy on this pattern, not a queue argument: RabbitMQ refuses a redeclare whose arguments
-# differ, so an argument would break every queue an older Herald declared, while a policy also moves
-# those. scripts/rabbitmq_node.py applies it; RabbitMQ 3.13 (compose.yaml) uses v2 by default.
-QUEUE_VERSION_POLICY_PATTERN = r"^herald\."
+@dataclass(frozen=True)
+class QueueVersionPolicy:
+    """A broker policy that sets the classic queue version of the queues whose names match `pattern`."""
+
+    name: str
+    pattern: str
+    version: int
+    priority: int  # of two policies matching a queue, the higher priority applies
+
+
+# Classic queue versions (RabbitMQ 3.10+) come from broker policies, not queue arguments: RabbitMQ
+# refuses a redeclare whose arguments differ, so an argument would break every queue an older Herald
+# declared (and a tab's queue a replica declared before an upgrade), while a policy also moves those.
+# scripts/rabbitmq_node.py applies these; docs/architecture.md tells operators of other brokers.
+QUEUE_VERSION_POLICIES = (
+    # Inboxes (and the dead letters): v2. With events spread over thousands of inboxes, most go to a
+    # queue that holds none, and there v2 costs the broker half of v1's CPU (docs/benchmarks.md, #6).
+    QueueVersionPolicy("herald-queue-version", r"^herald\.", version=2, priority=0),
+    # A tab's queue takes each event and gives it up at once. For a queue that empties after every
+    # message, v2 creates and deletes an index segment file per message, v1 appends to its journal:
+    # ~0.6 against ~0.9-1.0 ms of broker CPU per message here (docs/benchmarks.md, #3).
+    QueueVersionPolicy("herald-session-queue-version", r"^herald\.session\.", version=1, priority=1),
+)
 
 
 def inbox_queue_name(user: str) -> str:

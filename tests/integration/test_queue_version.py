@@ -1,21 +1,41 @@
-"""Herald's queues are classic queues v2 by a broker policy, not a queue argument: RabbitMQ refuses a
-redeclare whose arguments differ, so an argument would break the queues an older Herald declared."""
+"""Herald's queues get their classic queue version from broker policies, not queue arguments: RabbitMQ
+refuses a redeclare whose arguments differ, so an argument would break the queues an older Herald
+declared. Inboxes are v2, tabs' queues v1 (shared.topology.QUEUE_VERSION_POLICIES says why)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 
 import aio_pika
 import pytest
 
-from scripts.rabbitmq_node import private_node
-from shared.topology import InboxArguments, declare_exchanges, declare_inbox, inbox_queue_name
+from scripts.rabbitmq_node import RabbitMQNode, private_node
+from shared.topology import (
+    InboxArguments,
+    declare_exchanges,
+    declare_inbox,
+    declare_queue,
+    inbox_queue_name,
+    session_queue_arguments,
+    session_queue_name,
+)
 
 pytestmark = pytest.mark.integration
 
+# The version each queue runs with, as its process reports it (not which policy names it).
+_VERSIONS = (
+    "[{element(4, amqqueue:get_name(Q)), proplists:get_value(version, proplists:get_value(backing_queue_status,"
+    " rabbit_amqqueue:info(Q, [backing_queue_status])))} || Q <- rabbit_amqqueue:list()]."
+)
 
-async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2() -> None:
+
+def _versions(node: RabbitMQNode) -> str:
+    done = node.ctl("eval", _VERSIONS)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2_and_tab_queues_are_v1() -> None:
     arguments = InboxArguments(ttl_seconds=60, max_length=10)
     with private_node() as node:
         connection = await aio_pika.connect(node.url)
@@ -27,8 +47,7 @@ async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2()
             await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=inbox_queue_name("old"))
             inbox = await declare_inbox(channel, "old", arguments)  # today's declare: no PRECONDITION_FAILED
             assert inbox.declaration_result.message_count == 1
-        listed = await asyncio.to_thread(node.ctl, "list_queues", "name", "policy", "--formatter", "json")
-        policies = await asyncio.to_thread(node.ctl, "list_policies", "--formatter", "json")
-    [queue] = [row for row in json.loads(listed.stdout) if row["name"] == inbox_queue_name("old")]
-    [policy] = [row for row in json.loads(policies.stdout) if row["name"] == queue["policy"]]
-    assert json.loads(policy["definition"]) == {"queue-version": 2}
+            await declare_queue(channel, session_queue_name("tab-1"), session_queue_arguments("old", 60))
+        versions = await asyncio.to_thread(_versions, node)
+    assert f'{{<<"{inbox_queue_name("old")}">>,2}}' in versions
+    assert f'{{<<"{session_queue_name("tab-1")}">>,1}}' in versions

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from shared.events import BroadcastTarget, GroupTarget, UserTarget
 from shared.topology import (
     EVENTS_EXCHANGE,
+    QUEUE_VERSION_POLICIES,
     InboxArguments,
     event_routing_key,
     session_queue_arguments,
@@ -49,3 +53,12 @@ def test_a_session_queue_falls_back_into_its_owners_inbox() -> None:
     assert arguments["x-message-ttl"] == 30_000
     assert arguments["x-expires"] > arguments["x-message-ttl"]  # type: ignore[operator]
 
+
+
+def test_the_architecture_doc_gives_operators_the_queue_version_policies_herald_applies() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text()
+    for policy in QUEUE_VERSION_POLICIES:
+        definition = json.dumps({"queue-version": policy.version}, separators=(",", ":"))
+        command = (f"rabbitmqctl set_policy --apply-to queues --priority {policy.priority} {policy.name} "
+                   f"'{policy.pattern}' '{definition}'")
+        assert command in doc
