@@ -87,6 +87,8 @@ def node_environment(name: str, base: Path, amqp_port: int, management_port: int
     if management_port:
         lines += [f"management.tcp.port = {management_port}", "management.tcp.ip = 127.0.0.1"]
     config.write_text("\n".join(lines) + "\n")
+    # Flags given in the caller's environment come after Herald's, and win.
+    erlang_flags = f"{erlang_scheduler_flags()} {os.environ.get('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS', '')}"
     env = dict(os.environ)
     env.update(
         HOME=str(base),  # the Erlang cookie lives here, private to this node
@@ -99,8 +101,24 @@ def node_environment(name: str, base: Path, amqp_port: int, management_port: int
         RABBITMQ_PID_FILE=str(base / "node.pid"),
         RABBITMQ_ENABLED_PLUGINS_FILE=str(plugins),
         RABBITMQ_CONFIG_FILE=str(config),
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=erlang_flags.strip(),
     )
     return env
+
+
+def erlang_scheduler_flags(cpus: int | None = None) -> str:
+    """Erlang schedulers for half of the machine's CPUs (at least one), not one per CPU (Erlang's default).
+
+    This node shares its machine with the notifier, the chat replicas and whatever loads them. With a
+    scheduler per CPU, the broker's processes (channel, queue, message store) pass each message across
+    scheduler threads, and those wake-ups preempt the Python services on every core. On 2 CPUs with one
+    scheduler: the notifier went from 1,570-1,880 to 2,150-2,520 single events/s, the broker's CPU per
+    event fell by a quarter, and 500 events/s end to end went from p50 90-630 to 13-66 ms
+    (docs/benchmarks.md, "Erlang schedulers"). File work (creating, syncing) runs on Erlang's dirty I/O
+    threads either way.
+    """
+    schedulers = max(1, (cpus or os.cpu_count() or 2) // 2)
+    return f"+S {schedulers}:{schedulers}"
 
 
 def start_node(

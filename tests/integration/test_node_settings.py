@@ -1,15 +1,19 @@
-"""Herald's queues get their classic queue version from broker policies, not queue arguments: RabbitMQ
+"""What the private node runs with (scripts/rabbitmq_node.py).
+
+Herald's queues get their classic queue version from broker policies, not queue arguments: RabbitMQ
 refuses a redeclare whose arguments differ, so an argument would break the queues an older Herald
-declared. Inboxes are v2, tabs' queues v1 (shared.topology.QUEUE_VERSION_POLICIES says why)."""
+declared. Inboxes are v2, tabs' queues v1 (shared.topology.QUEUE_VERSION_POLICIES says why).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 
 import aio_pika
 import pytest
 
-from scripts.rabbitmq_node import RabbitMQNode, private_node
+from scripts.rabbitmq_node import RabbitMQNode, erlang_scheduler_flags, private_node
 from shared.topology import (
     InboxArguments,
     declare_exchanges,
@@ -29,10 +33,10 @@ _VERSIONS = (
 )
 
 
-def _versions(node: RabbitMQNode) -> str:
-    done = node.ctl("eval", _VERSIONS)
+def _evaluate(node: RabbitMQNode, expression: str) -> str:
+    done = node.ctl("eval", expression)
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done.stdout.strip()
 
 
 async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2_and_tab_queues_are_v1() -> None:
@@ -48,6 +52,14 @@ async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2_a
             inbox = await declare_inbox(channel, "old", arguments)  # today's declare: no PRECONDITION_FAILED
             assert inbox.declaration_result.message_count == 1
             await declare_queue(channel, session_queue_name("tab-1"), session_queue_arguments("old", 60))
-        versions = await asyncio.to_thread(_versions, node)
+        versions = await asyncio.to_thread(_evaluate, node, _VERSIONS)
     assert f'{{<<"{inbox_queue_name("old")}">>,2}}' in versions
     assert f'{{<<"{session_queue_name("tab-1")}">>,1}}' in versions
+
+
+async def test_the_node_leaves_half_the_cpus_to_herald_s_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", raising=False)
+    with private_node() as node:
+        online = await asyncio.to_thread(_evaluate, node, "erlang:system_info(schedulers_online).")
+    assert int(online) == max(1, (os.cpu_count() or 2) // 2)
+    assert erlang_scheduler_flags() == f"+S {online}:{online}"
