@@ -113,9 +113,9 @@ def erlang_scheduler_flags(cpus: int | None = None) -> str:
     scheduler per CPU, the broker's processes (channel, queue, message store) pass each message across
     scheduler threads, and those wake-ups preempt the Python services on every core. On 2 CPUs with one
     scheduler: the notifier went from 1,570-1,880 to 2,150-2,520 single events/s, the broker's CPU per
-    event fell by a quarter, and 500 events/s end to end went from p50 90-630 to 13-66 ms
-    (docs/benchmarks.md, "Erlang schedulers"). File work (creating, syncing) runs on Erlang's dirty I/O
-    threads either way.
+    event fell by about a third, and 500 events/s end to end went from p50 90-630 to 13-66 ms
+    (docs/benchmarks.md, the 07:38 UTC run). File work (creating, syncing) runs on Erlang's dirty I/O
+    threads either way. A caller's own `+S` in RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS overrides this.
     """
     schedulers = max(1, (cpus or os.cpu_count() or 2) // 2)
     return f"+S {schedulers}:{schedulers}"
