@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 
 import aio_pika
 import pytest
@@ -33,33 +34,41 @@ _VERSIONS = (
 )
 
 
+@pytest.fixture(scope="module")
+def node() -> Iterator[RabbitMQNode]:
+    """One node for the module (each start takes several seconds), with only Herald's own Erlang flags."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", raising=False)
+        with private_node() as started:
+            yield started
+
+
 def _evaluate(node: RabbitMQNode, expression: str) -> str:
     done = node.ctl("eval", expression)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
-async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2_and_tab_queues_are_v1() -> None:
+async def test_an_inbox_an_older_herald_declared_is_taken_as_is_and_becomes_v2_and_tab_queues_are_v1(
+    node: RabbitMQNode,
+) -> None:
     arguments = InboxArguments(ttl_seconds=60, max_length=10)
-    with private_node() as node:
-        connection = await aio_pika.connect(node.url)
-        async with connection:
-            channel = await connection.channel()
-            await declare_exchanges(channel)
-            # As Herald declared inboxes before the policy (no x-queue-version), with a message waiting.
-            await channel.declare_queue(inbox_queue_name("old"), durable=True, arguments=arguments.as_queue_arguments())
-            await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=inbox_queue_name("old"))
-            inbox = await declare_inbox(channel, "old", arguments)  # today's declare: no PRECONDITION_FAILED
-            assert inbox.declaration_result.message_count == 1
-            await declare_queue(channel, session_queue_name("tab-1"), session_queue_arguments("old", 60))
-        versions = await asyncio.to_thread(_evaluate, node, _VERSIONS)
+    connection = await aio_pika.connect(node.url)
+    async with connection:
+        channel = await connection.channel()
+        await declare_exchanges(channel)
+        # As Herald declared inboxes before the policy (no x-queue-version), with a message waiting.
+        await channel.declare_queue(inbox_queue_name("old"), durable=True, arguments=arguments.as_queue_arguments())
+        await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=inbox_queue_name("old"))
+        inbox = await declare_inbox(channel, "old", arguments)  # today's declare: no PRECONDITION_FAILED
+        assert inbox.declaration_result.message_count == 1
+        await declare_queue(channel, session_queue_name("tab-1"), session_queue_arguments("old", 60))
+    versions = await asyncio.to_thread(_evaluate, node, _VERSIONS)
     assert f'{{<<"{inbox_queue_name("old")}">>,2}}' in versions
     assert f'{{<<"{session_queue_name("tab-1")}">>,1}}' in versions
 
 
-async def test_the_node_leaves_half_the_cpus_to_herald_s_services(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", raising=False)
-    with private_node() as node:
-        online = await asyncio.to_thread(_evaluate, node, "erlang:system_info(schedulers_online).")
+async def test_the_node_leaves_half_the_cpus_to_herald_s_services(node: RabbitMQNode) -> None:
+    online = await asyncio.to_thread(_evaluate, node, "erlang:system_info(schedulers_online).")
     assert int(online) == max(1, (os.cpu_count() or 2) // 2)
     assert erlang_scheduler_flags() == f"+S {online}:{online}"
