@@ -15,15 +15,16 @@ publishes only the others.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from services.notifier.auth import Publisher
-from services.notifier.events_route import dedupe_keys
-from services.notifier.openapi import json_body
+from services.notifier.api_keys import PUBLISH_EVENTS
+from services.notifier.auth import authenticated
+from services.notifier.events_route import dedupe_keys, idempotency_key_of
+from services.notifier.openapi import IDEMPOTENCY_KEY_HEADER, json_body
 from services.notifier.problems import Problem, problem_body, validation_problem
 from services.notifier.publishing import Dedupe, publish_once
 from services.notifier.request_body import read_json
@@ -48,15 +49,13 @@ class EventBatch(BaseModel):
     "/v1/events/batch",
     status_code=202,
     summary="Publish up to 1,000 events, with a result for each",
-    openapi_extra=json_body(EventBatch),
+    openapi_extra=json_body(EventBatch, IDEMPOTENCY_KEY_HEADER),
     responses={202: {"description": "The broker has confirmed every event."},
                207: {"description": "Some events were rejected; each result says which and why."}},
 )
-async def publish_batch(
-    request: Request,
-    key: Publisher,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
-) -> Response:
+async def publish_batch(request: Request) -> Response:
+    key = authenticated(request, PUBLISH_EVENTS)
+    idempotency_key = idempotency_key_of(request)
     state = request.app.state
     items = _events_of(await read_json(request, state.settings.batch_max_request_bytes))
     results: list[dict[str, Any]] = [{} for _ in items]

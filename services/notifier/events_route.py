@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from services.notifier.auth import Publisher
-from services.notifier.openapi import json_body
-from services.notifier.problems import validation_problem
+from services.notifier.api_keys import PUBLISH_EVENTS
+from services.notifier.auth import authenticated
+from services.notifier.openapi import IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY, json_body
+from services.notifier.problems import Problem, validation_problem
 from services.notifier.publishing import Dedupe, publish_once
 from services.notifier.request_body import read_json
 from shared.events import EventRequest
@@ -22,14 +23,12 @@ router = APIRouter()
     "/v1/events",
     status_code=202,
     summary="Publish an event to chat users",
-    openapi_extra=json_body(EventRequest),
+    openapi_extra=json_body(EventRequest, IDEMPOTENCY_KEY_HEADER),
     responses={202: {"description": "The broker has confirmed the event; it is durable."}},
 )
-async def publish_event(
-    request: Request,
-    key: Publisher,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
-) -> JSONResponse:
+async def publish_event(request: Request) -> JSONResponse:
+    key = authenticated(request, PUBLISH_EVENTS)
+    idempotency_key = idempotency_key_of(request)
     settings = request.app.state.settings
     payload = await read_json(request, settings.max_request_bytes)
     try:
@@ -41,6 +40,15 @@ async def publish_event(
     published = await publish_once(request.app.state.answers, request.app.state.publisher, event, dedupe,
                                    settings.retry_after_seconds)
     return JSONResponse(published.answer, status_code=202)
+
+
+def idempotency_key_of(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+        message = f"at most {MAX_IDEMPOTENCY_KEY} characters (got {len(key)})"
+        raise Problem(422, f"The request is invalid: Idempotency-Key: {message}",
+                      errors=[{"field": "Idempotency-Key", "message": message}])
+    return key
 
 
 def dedupe_keys(source: str, idempotency_key: str | None, payload: Any) -> list[str]:

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from services.notifier.auth import GroupReader, GroupWriter
+from services.notifier.api_keys import READ_GROUPS, WRITE_GROUPS
+from services.notifier.auth import authenticated
 from services.notifier.problems import Problem
 from services.notifier.publisher import BrokerUnavailable
 from shared.events import GroupId, UserId
@@ -19,19 +20,22 @@ Member = Annotated[UserId, Path(description="a Herald user id")]
 
 
 @router.get("", summary="List a group's members")
-async def list_members(request: Request, group: Group, _: GroupReader) -> dict[str, object]:
+async def list_members(request: Request, group: Group) -> dict[str, object]:
+    authenticated(request, READ_GROUPS, WRITE_GROUPS)
     return {"group": group, "members": await request.app.state.groups.members(group)}
 
 
 @router.put("/{user}", status_code=204, summary="Add a member (idempotent)")
-async def add_member(request: Request, group: Group, user: Member, _: GroupWriter) -> Response:
+async def add_member(request: Request, group: Group, user: Member) -> Response:
+    authenticated(request, WRITE_GROUPS)
     await _broker_step(request, request.app.state.publisher.bind_member(group, user))
     await request.app.state.groups.add(group, user)
     return Response(status_code=204)
 
 
 @router.delete("/{user}", status_code=204, summary="Remove a member (idempotent)")
-async def remove_member(request: Request, group: Group, user: Member, _: GroupWriter) -> Response:
+async def remove_member(request: Request, group: Group, user: Member) -> Response:
+    authenticated(request, WRITE_GROUPS)
     await _broker_step(request, request.app.state.publisher.unbind_member(group, user))
     await request.app.state.groups.remove(group, user)
     return Response(status_code=204)

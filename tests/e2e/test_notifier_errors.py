@@ -88,6 +88,19 @@ def test_a_schema_violation_is_422_naming_the_field(
     assert any(error["field"].startswith(field) for error in problem["errors"])  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/events/batch"])
+def test_an_idempotency_key_over_255_characters_is_a_named_422(notifier: Service, keys: Keys, path: str) -> None:
+    body = {"events": [GOOD]} if path.endswith("batch") else GOOD
+    headers = {"Authorization": f"Bearer {keys.publisher}"}
+    too_long = httpx.post(f"{notifier.url}{path}", json=body, timeout=10,
+                          headers={**headers, "Idempotency-Key": "k" * 256})
+    problem = assert_problem(too_long, 422, "Idempotency-Key", "255")
+    assert problem["errors"] == [{"field": "Idempotency-Key", "message": "at most 255 characters (got 256)"}]
+    longest = httpx.post(f"{notifier.url}{path}", json=body, timeout=10,
+                         headers={**headers, "Idempotency-Key": "k" * 255})
+    assert longest.status_code == 202, longest.text
+
+
 def test_an_unreachable_broker_is_503_with_retry_after(notifier_without_broker: Service, keys: Keys) -> None:
     assert httpx.get(f"{notifier_without_broker.url}/healthz").status_code == 200
     ready = httpx.get(f"{notifier_without_broker.url}/readyz")
@@ -104,3 +117,5 @@ def test_the_openapi_docs_are_served(notifier: Service) -> None:
     body = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
     assert "UserTarget" in schema["components"]["schemas"]
     assert "target" in body["properties"]
+    [idempotency_key] = schema["paths"]["/v1/events"]["post"]["parameters"]
+    assert idempotency_key["name"] == "Idempotency-Key" and idempotency_key["in"] == "header"
