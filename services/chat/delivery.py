@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from chainlit.config import config as chainlit_config
 from chainlit.data import get_data_layer
@@ -38,9 +37,8 @@ from services.chat.thread_persistence import persist_to_thread
 from services.chat.user_locks import UserLocks
 from shared.broker_connection import connect_until_up
 from shared.events import Event
+from shared.frames import ConfirmedPublisher
 from shared.topology import (
-    DEAD_LETTER_EXCHANGE,
-    SESSIONS_EXCHANGE,
     InboxArguments,
     declare_exchanges,
     declare_inbox,
@@ -65,12 +63,9 @@ class Delivery:
         self._inbox_arguments = InboxArguments.from_settings(settings)
         self._inboxes: dict[str, EventConsumer] = {}
         self._sessions = SessionQueues(connection, consuming, session_timeout, has_data_layer)
-        # Exchange objects only name the exchanges, which declare_exchanges has declared.
-        sessions_exchange = aio_pika.Exchange(publishing, SESSIONS_EXCHANGE, durable=True)
-        dead_letters = aio_pika.Exchange(publishing, DEAD_LETTER_EXCHANGE, durable=True)
-        self._show = SessionDelivery(self.registry, dead_letters, settings.render_attempts)
-        self._relay = InboxRelay(sessions_exchange, persist_to_thread if has_data_layer else None,
-                                 self._show.show_here)
+        publisher = ConfirmedPublisher(publishing)  # relayed copies and dead letters
+        self._show = SessionDelivery(self.registry, publisher, settings.render_attempts)
+        self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here)
         self._replica = uuid.uuid4().hex
         self._broadcasts = EventConsumer(consuming, replica_queue_name(self._replica),
                                          ReplicaBroadcasts(self.registry).handle)

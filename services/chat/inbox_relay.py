@@ -18,13 +18,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import PublishError
+from aiormq import spec
 
 from services.chat.routing import InboxDecision, decide_inbox
 from shared.events import Event
-from shared.topology import RELAYED_FOR_HEADER, user_routing_key
+from shared.frames import ConfirmedPublisher
+from shared.topology import RELAYED_FOR_HEADER, SESSIONS_EXCHANGE, user_routing_key
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ ShowHere = Callable[[str, Event], Awaitable[bool]]  # True: shown in a tab here 
 
 
 class InboxRelay:
-    def __init__(self, sessions_exchange: AbstractExchange, persist: Persist | None, show_here: ShowHere) -> None:
-        self._sessions = sessions_exchange
+    def __init__(self, publisher: ConfirmedPublisher, persist: Persist | None, show_here: ShowHere) -> None:
+        self._publisher = publisher
         self.persist = persist
         self._show_here = show_here
 
@@ -65,12 +66,11 @@ class InboxRelay:
 
     async def _relay(self, user: str, message: AbstractIncomingMessage) -> bool:
         """Copy the event into every connected session queue of `user`; False when there is none."""
-        copy = aio_pika.Message(
-            body=message.body, content_type=message.content_type, message_id=message.message_id,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers={RELAYED_FOR_HEADER: user},
-        )
+        properties = spec.Basic.Properties(content_type=message.content_type, message_id=message.message_id,
+                                           delivery_mode=2, headers={RELAYED_FOR_HEADER: user})  # persistent
         try:
-            await self._sessions.publish(copy, user_routing_key(user), mandatory=True)
+            await self._publisher.publish(message.body, exchange=SESSIONS_EXCHANGE, routing_key=user_routing_key(user),
+                                          properties=properties, mandatory=True)
         except PublishError:
             return False  # returned: the user's last tab went away just now
         return True

@@ -7,24 +7,26 @@ import asyncio
 import logging
 import time
 
-import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import AbstractIncomingMessage
+from aiormq import spec
 from chainlit.session import WebsocketSession
+from pamqp.common import FieldTable
 
 from services.chat import render
 from services.chat.inbox_relay import REQUEUE_DELAY_SECONDS
 from services.chat.routing import SessionDecision, decide_session
 from services.chat.session_registry import SessionRegistry
 from shared.events import Event
-from shared.topology import REASON_HEADER, RELAYED_FOR_HEADER
+from shared.frames import ConfirmedPublisher
+from shared.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER, RELAYED_FOR_HEADER
 
 log = logging.getLogger(__name__)
 
 
 class SessionDelivery:
-    def __init__(self, registry: SessionRegistry, dead_letters: AbstractExchange, render_attempts: int) -> None:
+    def __init__(self, registry: SessionRegistry, publisher: ConfirmedPublisher, render_attempts: int) -> None:
         self._registry = registry
-        self._dead_letters = dead_letters
+        self._publisher = publisher
         self._render_attempts = render_attempts
         self._failures: dict[str, int] = {}
 
@@ -77,9 +79,10 @@ class SessionDelivery:
             del self._failures[event.id]
             log.error("dead-lettering event %s after %d failed renders", event.id, failures)
             # Not reject(): a session queue dead-letters into the inbox, which would relay it again.
-            await self._dead_letters.publish(aio_pika.Message(
-                body=message.body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                headers={REASON_HEADER: f"rendering failed {failures} times"}), routing_key="")
+            reason: FieldTable = {REASON_HEADER: f"rendering failed {failures} times"}
+            await self._publisher.publish(message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key="", mandatory=False,
+                                          properties=spec.Basic.Properties(delivery_mode=2, headers=reason,
+                                                                           message_id=message.message_id))
             await message.ack()
         else:
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)

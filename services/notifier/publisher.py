@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import cast
 
 import aio_pika
-import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
 
-from services.notifier.frames import FramePublisher
 from shared.broker_connection import connect_until_up
 from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
+from shared.frames import ConfirmedPublisher
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -57,7 +55,7 @@ class EventPublisher:
         self._exchange: AbstractExchange | None = None
         self._declaring: dict[str, asyncio.Future[AbstractQueue]] = {}  # inboxes being declared, by user
         self._connecting: asyncio.Task[None] | None = None
-        self._frames = FramePublisher()
+        self._confirmed: ConfirmedPublisher | None = None
 
     @property
     def ready(self) -> bool:
@@ -74,6 +72,7 @@ class EventPublisher:
         self._connection = await connect_until_up(self._url, "herald-notifier")
         try:
             self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+            self._confirmed = ConfirmedPublisher(self._channel)
             self._exchange = await declare_exchanges(self._channel)
         except (AMQPError, OSError):
             log.exception("the broker refused Herald's topology; /readyz stays 503")
@@ -155,13 +154,9 @@ class EventPublisher:
 
     async def _publish(self, event: Event, routing_key: str, mandatory: bool, exchange: str = EVENTS_EXCHANGE,
                        headers: FieldTable | None = None) -> None:
-        assert self._channel is not None
-        channel = cast(aiormq.Channel, await self._channel.get_underlay_channel())
-        # Not aio-pika's Exchange.publish (it keeps the channel locked until its frame is written out,
-        # so concurrent publishes take turns) nor aiormq's basic_publish (one writer wake-up and socket
-        # write per message): see services/notifier/frames.py.
-        await self._frames.publish(channel, event.to_wire(), exchange=exchange, routing_key=routing_key,
-                                   properties=_properties(event, headers), mandatory=mandatory)
+        assert self._confirmed is not None
+        await self._confirmed.publish(event.to_wire(), exchange=exchange, routing_key=routing_key,
+                                      properties=_properties(event, headers), mandatory=mandatory)
 
     async def _queue_exists(self, name: str) -> bool:
         # A passive declare of a missing queue closes its channel, so it gets a channel of its own.

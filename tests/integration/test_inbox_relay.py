@@ -11,7 +11,8 @@ import pytest
 
 from services.chat.inbox_relay import InboxRelay
 from shared.events import Event, EventRequest
-from shared.topology import SESSIONS_EXCHANGE, InboxArguments, declare_exchanges, declare_inbox, user_routing_key
+from shared.frames import ConfirmedPublisher
+from shared.topology import InboxArguments, declare_exchanges, declare_inbox, user_routing_key
 
 pytestmark = pytest.mark.integration
 
@@ -31,13 +32,14 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
 
     connection = await aio_pika.connect(amqp_url)
     async with connection:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        channel = await connection.channel(publisher_confirms=True)
         events = await declare_exchanges(channel)
         inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
         await events.publish(aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                              user_routing_key(user))
         message = await inbox.get(timeout=5)
-        relay = InboxRelay(await channel.get_exchange(SESSIONS_EXCHANGE), None, show_here)
+        relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        relay = InboxRelay(ConfirmedPublisher(relaying), None, show_here)
 
         await relay.handle(user, event, message)
     # Counted once the connection is closed: its acks and nacks have then reached the queue (a count taken

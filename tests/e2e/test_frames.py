@@ -1,4 +1,4 @@
-"""The notifier's own publishing path (services/notifier/frames.py) against a real broker: every outcome of a
+"""Both services' publishing path (shared/frames.py) against a real broker: every outcome of a
 confirmed publish reaches the right caller, however many publishes share a loop turn and a socket write."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from aio_pika.exceptions import DeliveryError, PublishError
 from aiormq import spec
 
-from services.notifier.frames import ChannelClosed, FramePublisher
+from shared.frames import ChannelClosed, FramePublisher
 
 pytestmark = pytest.mark.e2e
 
