@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results["figures"]))
     print(f"\n{plan.name} run in {results['seconds']:.0f} s; results in {args.out / 'latest.json'}, "
           f"plot in {args.out / 'latest.png'}")
+    probes = [results["conditions"][when]["speed_probe_ms"] for when in ("at_start", "at_end")]
+    print(f"speed probe (fixed pure-Python work; compare between runs, lower is faster): {probes[0]} ms at the "
+          f"start, {probes[1]} ms at the end")
     if found := problems(results):
         print("bench: the results are incomplete:\n  " + "\n  ".join(found), file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ def test_a_smoke_run_measures_every_figure_beside_its_ceiling(tmp_path: Path) ->
     results = json.loads((tmp_path / "latest.json").read_text())
     assert problems(results) == []
     assert results["mode"] == "smoke" and results["machine"]["nproc"]
+    assert all(results["conditions"][when]["speed_probe_ms"] > 0 for when in ("at_start", "at_end"))
     figures = {figure["key"]: figure for figure in results["figures"]}
     assert set(figures) == set(EXPECTED)
     for key, has_ceiling in EXPECTED.items():
