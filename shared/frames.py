@@ -60,7 +60,10 @@ class FramePublisher:
     async def publish(self, channel: aiormq.Channel, body: bytes, *, exchange: str, routing_key: str,
                       properties: spec.Basic.Properties, mandatory: bool) -> None:
         """Return once the broker confirmed; raise what aiormq sets on the confirm (DeliveryError for a
-        nack, PublishError for a returned `mandatory` message) or ChannelClosed."""
+        nack, PublishError for a returned `mandatory` message) or ChannelClosed.
+
+        aiormq finds the publish a returned message belongs to by its message id, so `mandatory`
+        publishes in flight at the same time need distinct message ids."""
         confirmation = self._send(channel, body, exchange, routing_key, properties, mandatory)
         try:
             await confirmation

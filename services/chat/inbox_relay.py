@@ -58,15 +58,17 @@ class InboxRelay:
             await message.ack()
         else:
             shown_here = await self._show_here(user, event)
-            if await self._relay(user, message) or shown_here:
+            if await self._relay(user, event, message) or shown_here:
                 await message.ack()
                 return
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
 
-    async def _relay(self, user: str, message: AbstractIncomingMessage) -> bool:
+    async def _relay(self, user: str, event: Event, message: AbstractIncomingMessage) -> bool:
         """Copy the event into every connected session queue of `user`; False when there is none."""
-        properties = spec.Basic.Properties(content_type=message.content_type, message_id=message.message_id,
+        # The copy's message id names the user too: a group event is relayed for several members at once,
+        # and aiormq matches a returned copy to its publish by message id (see shared/frames.py).
+        properties = spec.Basic.Properties(content_type=message.content_type, message_id=f"{event.id}/{user}",
                                            delivery_mode=2, headers={RELAYED_FOR_HEADER: user})  # persistent
         try:
             await self._publisher.publish(message.body, exchange=SESSIONS_EXCHANGE, routing_key=user_routing_key(user),

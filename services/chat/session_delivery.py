@@ -82,7 +82,7 @@ class SessionDelivery:
             reason: FieldTable = {REASON_HEADER: f"rendering failed {failures} times"}
             await self._publisher.publish(message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key="", mandatory=False,
                                           properties=spec.Basic.Properties(delivery_mode=2, headers=reason,
-                                                                           message_id=message.message_id))
+                                                                           message_id=event.id))
             await message.ack()
         else:
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)

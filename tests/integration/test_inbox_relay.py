@@ -4,6 +4,7 @@ unless a tab on this replica was shown it just now, which counts as delivered.""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import aio_pika
@@ -12,7 +13,14 @@ import pytest
 from services.chat.inbox_relay import InboxRelay
 from shared.events import Event, EventRequest
 from shared.frames import ConfirmedPublisher
-from shared.topology import InboxArguments, declare_exchanges, declare_inbox, user_routing_key
+from shared.topology import (
+    SESSIONS_EXCHANGE,
+    InboxArguments,
+    declare_exchanges,
+    declare_inbox,
+    declare_queue,
+    user_routing_key,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +57,40 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
         channel = await connection.channel()
         left = await channel.declare_queue(inbox.name, passive=True)
         assert left.declaration_result.message_count == left_in_inbox
+
+
+async def test_one_event_relayed_for_two_users_at_once_is_returned_for_the_right_one(amqp_url: str) -> None:
+    """A group event reaches two members' inboxes, and one replica relays both copies at once. aiormq
+    matches a returned copy to its publish by message id, so both copies carrying the event's id made the
+    return of the copy nobody took fail the other member's relay, and count the first as delivered."""
+    gone, present = (f"relay-{name}-{uuid.uuid4().hex[:8]}" for name in ("gone", "present"))
+    event = EventRequest.model_validate({"target": {"group": "both"}, "body": "hello"}).to_event("it")
+
+    async def shown_nowhere(to: str, shown_event: Event) -> bool:
+        return False
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await declare_exchanges(channel)
+        inboxes = {user: await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+                   for user in (gone, present)}
+        tab = await declare_queue(channel, f"relay-tab-{uuid.uuid4().hex[:8]}", {})  # `present`'s connected tab
+        await tab.bind(SESSIONS_EXCHANGE, user_routing_key(present))
+        messages = {}
+        for user, inbox in inboxes.items():
+            await channel.default_exchange.publish(
+                aio_pika.Message(event.to_wire(), message_id=event.id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                inbox.name)
+            messages[user] = await inbox.get(timeout=5)
+        relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        relay = InboxRelay(ConfirmedPublisher(relaying), None, shown_nowhere)
+
+        await asyncio.gather(relay.handle(gone, event, messages[gone]), relay.handle(present, event, messages[present]))
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        left = {user: (await channel.declare_queue(inbox.name, passive=True)).declaration_result.message_count
+                for user, inbox in inboxes.items()}
+        in_tab = (await channel.declare_queue(tab.name, passive=True)).declaration_result.message_count
+    assert left == {gone: 1, present: 0}  # `gone` gets it with their next tab; `present` has it
+    assert in_tab == 1
