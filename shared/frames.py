@@ -35,6 +35,10 @@ class ChannelClosed(RuntimeError):
     """The channel closed before the broker confirmed."""
 
 
+class MessageIdInFlight(RuntimeError):
+    """A `mandatory` publish with this message id still awaits its confirm (a caller gave up on it)."""
+
+
 class ConfirmedPublisher:
     """Publishes on an aio-pika channel opened with `publisher_confirms=True, on_return_raises=True`, which
     nothing else publishes on. The channel's aiormq channel changes when aio-pika reconnects."""
@@ -62,8 +66,10 @@ class FramePublisher:
         """Return once the broker confirmed; raise what aiormq sets on the confirm (DeliveryError for a
         nack, PublishError for a returned `mandatory` message) or ChannelClosed.
 
-        aiormq finds the publish a returned message belongs to by its message id, so `mandatory`
-        publishes in flight at the same time need distinct message ids."""
+        aiormq finds the publish a returned message belongs to by its message id, so a `mandatory`
+        publish needs a message id (else ValueError), and one that no publish still in flight has (else
+        MessageIdInFlight), both raised before anything is sent: a return matched to the wrong publish
+        would count an undelivered message as confirmed."""
         confirmation = self._send(channel, body, exchange, routing_key, properties, mandatory)
         try:
             await confirmation
@@ -78,6 +84,11 @@ class FramePublisher:
               properties: spec.Basic.Properties, mandatory: bool) -> asyncio.Future[object]:
         if channel.is_closed:
             raise ChannelClosed("the channel is closed")
+        message_id = properties.message_id
+        if mandatory and not message_id:
+            raise ValueError("a mandatory publish needs a message id")
+        if mandatory and message_id in channel.message_id_delivery_tag:
+            raise MessageIdInFlight(f"a publish with message id {message_id!r} still awaits its confirm")
         if channel is not self._channel:
             # A new channel (the connection came back): frames still held for the old one cannot go out
             # any more, and the old channel's close has failed their confirms already.
@@ -86,8 +97,7 @@ class FramePublisher:
         tag = channel.delivery_tag
         confirmation: asyncio.Future[object] = channel.create_future()
         channel.confirmations[tag] = confirmation
-        message_id = properties.message_id
-        if mandatory and message_id:
+        if mandatory and message_id:  # checked above; for the type checker
             # aiormq matches a returned message to its confirm by message id.
             channel.message_id_delivery_tag[message_id] = tag
             confirmation.add_done_callback(lambda _: _forget(channel, message_id, tag))

@@ -23,7 +23,7 @@ from pamqp.common import FieldTable
 
 from shared.broker_connection import connect_until_up
 from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
-from shared.frames import ConfirmedPublisher
+from shared.frames import ConfirmedPublisher, MessageIdInFlight
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
@@ -95,6 +95,8 @@ class EventPublisher:
             raise BrokerUnavailable(f"no confirm within {self._confirm_timeout:g} s") from exc
         except DeliveryError as exc:
             raise BrokerUnavailable("the broker refused the event (the inbox may be full)") from exc
+        except MessageIdInFlight as exc:  # a retry while the attempt that timed out still awaits its confirm
+            raise BrokerUnavailable("an earlier attempt with this event id still awaits the broker's confirm") from exc
         except (AMQPError, OSError, RuntimeError) as exc:
             raise BrokerUnavailable(f"the broker link failed ({type(exc).__name__})") from exc
 

@@ -14,7 +14,7 @@ import pytest
 from aio_pika.exceptions import DeliveryError, PublishError
 from aiormq import spec
 
-from shared.frames import ChannelClosed, FramePublisher
+from shared.frames import ChannelClosed, FramePublisher, MessageIdInFlight
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +92,30 @@ async def test_publishes_in_flight_when_the_channel_closes_fail_and_are_not_canc
     with pytest.raises(ChannelClosed):
         await frames.publish(underlay, b"x", exchange="", routing_key=queue.name, properties=_properties(100),
                              mandatory=True)
+
+
+async def test_a_mandatory_publish_needs_a_message_id_no_publish_in_flight_has(
+        confirming: tuple[aio_pika.abc.AbstractChannel, aiormq.Channel]) -> None:
+    """aiormq matches a returned message to its publish by message id: a shared or missing id would let
+    a return fail the wrong caller, and count an undelivered message as confirmed."""
+    channel, underlay = confirming
+    queue = await channel.declare_queue(f"frames.{uuid.uuid4().hex}", durable=True)
+    frames = FramePublisher()
+    shared_id = _properties(1)
+    first, second = await asyncio.gather(  # the second is sent while the first awaits its confirm
+        frames.publish(underlay, b"first", exchange="", routing_key=queue.name, properties=shared_id,
+                       mandatory=True),
+        frames.publish(underlay, b"second", exchange="", routing_key=queue.name, properties=shared_id,
+                       mandatory=True),
+        return_exceptions=True)
+    assert first is None
+    assert isinstance(second, MessageIdInFlight)
+    with pytest.raises(ValueError, match="needs a message id"):
+        await frames.publish(underlay, b"anonymous", exchange="", routing_key=queue.name,
+                             properties=spec.Basic.Properties(delivery_mode=2), mandatory=True)
+    # Once confirmed, the id is free again, and neither refused publish reached the queue.
+    await frames.publish(underlay, b"again", exchange="", routing_key=queue.name, properties=shared_id, mandatory=True)
+    received = []
+    while (message := await queue.get(fail=False, no_ack=True)) is not None:
+        received.append(message.body)
+    assert received == [b"first", b"again"]
