@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import shlex
 import signal
@@ -16,7 +15,7 @@ from bench.plot import plot
 from bench.report import problems, table
 from bench.run import run
 from bench.wrk import WrkMissing
-from services.chat.server import GC_THRESHOLDS
+from shared.gc_thresholds import use_serving_thresholds
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -31,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     # Stopped from outside (a CI timeout), still stop every process the run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # The clients of figures 3-5 live in this process: its own collector pauses would count as Herald's.
-    gc.set_threshold(*GC_THRESHOLDS)
+    use_serving_thresholds()
     plan = adjusted(SMOKE if args.smoke else FULL, args.workers, args.latency_rate)
     command = shlex.join(["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])])
     try:

@@ -1,7 +1,10 @@
 """The ceiling of figure 1: an empty FastAPI POST endpoint, served with the notifier's server settings.
 
 `python -m bench.empty_app --port P --workers N`. It reads the same body with a small pydantic model and
-answers 202 like the notifier, and does nothing else.
+answers 202 like the notifier, and does nothing else. It keeps CPython's default collector thresholds,
+which the notifier raises (shared/gc_thresholds.py): answering each request in one step, it collected
+5 times in 43,000 requests, and with the notifier's thresholds it measured no faster (six alternating
+in-process runs: 128-152 µs a request with the defaults, 130-168 with the notifier's).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ its CPU (see docs/benchmarks.md). This does what `chainlit run --headless` does 
 the module, check the JWT secret, write chainlit.md if missing) and serves it with uvicorn on uvloop.
 An app that needs `cl.run_sync` inside handlers can still use `chainlit run`: Herald works under both.
 
-It also gives CPython's garbage collector a larger young generation (GC_THRESHOLDS) and glibc fewer
-malloc arenas (`_fewer_malloc_arenas`).
+It also gives CPython's garbage collector a larger young generation (shared/gc_thresholds.py) and
+glibc fewer malloc arenas (`_fewer_malloc_arenas`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
-import gc
 import logging.config
 import os
 import sys
@@ -27,15 +26,10 @@ import uvicorn
 import uvloop
 
 from services.chat.lean_queue import LeanQueue, LeanWSProtocol
+from shared.gc_thresholds import use_serving_thresholds
 from shared.logs import logging_config
 
 DEFAULT_APP = Path(__file__).with_name("app.py")
-# A replica holds many long-lived objects per connected tab (Chainlit's session, socket.io's and the
-# websocket's state). With CPython's default thresholds (700, 10, 10) a burst of work, such as a
-# broadcast to every tab, promotes its in-flight objects until full collections run, and each stopped a
-# replica with 1,000 tabs for 200-470 ms (measured with gc.callbacks). With a young generation of
-# 50,000 objects the burst's objects die young: broadcasts to 1,000 tabs went from 90-650 ms to 70-120 ms.
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def serve(app_path: Path, host: str, port: int) -> None:
@@ -112,6 +106,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     logging.config.dictConfig(logging_config("info"))
-    gc.set_threshold(*GC_THRESHOLDS)
+    use_serving_thresholds()
     _fewer_malloc_arenas()
     serve(args.app, args.host, args.port)

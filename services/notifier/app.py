@@ -20,6 +20,7 @@ from services.notifier.problems import install_problem_handlers, problem_respons
 from services.notifier.publisher import EventPublisher
 from services.notifier.state_db import open_state_db
 from services.notifier.webhooks import SourcesFile
+from shared.gc_thresholds import use_serving_thresholds
 from shared.topology import InboxArguments
 
 log = logging.getLogger("herald.notifier")
@@ -33,6 +34,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        use_serving_thresholds()  # here: uvicorn's worker processes each run the lifespan
         # A connection each: the answer store's transactions must not take in the group store's writes.
         answers_db, groups_db = await open_state_db(settings.state_db), await open_state_db(settings.state_db)
         app.state.answers = await AnswerStore.create(answers_db)
