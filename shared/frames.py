@@ -11,7 +11,7 @@ writer as one chunk: one wake-up, one write.
 
 The three frames of a publish are packed here, and only the properties by pamqp (as aiormq does):
 pamqp's `frame.marshal` builds a frame object and walks its generic, validating encoders, 16-18 µs
-per publish against 7-8 µs here (a microbenchmark of Herald's events). tests/unit/test_frames.py checks
+per publish against 7-8 µs here (a microbenchmark of Herald's events). tests/unit/test_frame_packing.py checks
 the bytes against pamqp's.
 
 Everything else stays aiormq's: its reader settles the confirms registered here (acks, nacks, and
