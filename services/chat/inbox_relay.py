@@ -15,6 +15,7 @@ next tab, and the shown tab gets it again if it comes back (session_registry.py'
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -28,6 +29,9 @@ from shared.frames import ConfirmedPublisher
 from shared.topology import RELAYED_FOR_HEADER, SESSIONS_EXCHANGE, user_routing_key
 
 log = logging.getLogger(__name__)
+
+# An AMQP message id is a short string.
+MAX_MESSAGE_ID_BYTES = 255
 
 # Wait before handing back an event nobody could take, so a tab that just dropped does not spin it.
 REQUEUE_DELAY_SECONDS = 0.5
@@ -66,9 +70,7 @@ class InboxRelay:
 
     async def _relay(self, user: str, event: Event, message: AbstractIncomingMessage) -> bool:
         """Copy the event into every connected session queue of `user`; False when there is none."""
-        # The copy's message id names the user too: a group event is relayed for several members at once,
-        # and aiormq matches a returned copy to its publish by message id (see shared/frames.py).
-        properties = spec.Basic.Properties(content_type=message.content_type, message_id=f"{event.id}/{user}",
+        properties = spec.Basic.Properties(content_type=message.content_type, message_id=copy_id(event, user),
                                            delivery_mode=2, headers={RELAYED_FOR_HEADER: user})  # persistent
         try:
             await self._publisher.publish(message.body, exchange=SESSIONS_EXCHANGE, routing_key=user_routing_key(user),
@@ -76,3 +78,16 @@ class InboxRelay:
         except PublishError:
             return False  # returned: the user's last tab went away just now
         return True
+
+
+def copy_id(event: Event, user: str) -> str:
+    """The message id of the copy relayed for `user`: `<event id>/<user>`.
+
+    It names the user too: a group event is relayed for several members at once, and aiormq matches a
+    returned copy to its publish by message id (see shared/frames.py). Event and user ids may each be
+    128 characters, and a message id holds 255 bytes: past that the user is named by a digest.
+    Nothing reads the id back: a tab decodes the event from the body."""
+    readable = f"{event.id}/{user}"
+    if len(readable) <= MAX_MESSAGE_ID_BYTES:  # ids are ASCII (shared/events.py): a character is a byte
+        return readable
+    return f"{event.id}/{hashlib.sha256(user.encode()).hexdigest()[:32]}"

@@ -94,3 +94,36 @@ async def test_one_event_relayed_for_two_users_at_once_is_returned_for_the_right
         in_tab = (await channel.declare_queue(tab.name, passive=True)).declaration_result.message_count
     assert left == {gone: 1, present: 0}  # `gone` gets it with their next tab; `present` has it
     assert in_tab == 1
+
+
+async def test_an_event_with_the_longest_ids_is_relayed(amqp_url: str) -> None:
+    """A copy's message id names the event and the user; both may be 128 characters, and an AMQP message
+    id holds 255 bytes. The copy of such an event could not be sent: the relay failed, the inbox message
+    went back to the queue, and the user's inbox retried it forever, holding up their later events."""
+    user = f"relay-{uuid.uuid4().hex}".ljust(128, "u")
+    event = EventRequest.model_validate({"id": "e" * 128, "target": {"user": user}, "body": "hello"}).to_event("it")
+
+    async def shown_nowhere(to: str, shown_event: Event) -> bool:
+        return False
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await declare_exchanges(channel)
+        inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        tab = await declare_queue(channel, f"relay-tab-{uuid.uuid4().hex[:8]}", {})  # the user's connected tab
+        await tab.bind(SESSIONS_EXCHANGE, user_routing_key(user))
+        await channel.default_exchange.publish(
+            aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), inbox.name)
+        message = await inbox.get(timeout=5)
+        relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        relay = InboxRelay(ConfirmedPublisher(relaying), None, shown_nowhere)
+
+        await relay.handle(user, event, message)
+        copy = await tab.get(timeout=5)
+        assert Event.from_wire(copy.body).id == event.id
+        await copy.ack()
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        left = await channel.declare_queue(inbox.name, passive=True)
+        assert left.declaration_result.message_count == 0
