@@ -10,7 +10,9 @@ aiormq runs each delivery as a task of its own, so a queue's events could be ren
 Herald needs publish order per user, so each delivery waits for the one before it to be handled: the
 deliveries of a queue form a chain of futures. An idle consumer holds no task and no queue (a worker
 task and an asyncio.Queue each were 3 KiB of every idle tab's memory). A message that is not a valid
-event is rejected (dead-lettered): poison never blocks a queue.
+event is rejected (dead-lettered): poison never blocks a queue. A delivery whose handling failed goes
+back to the queue after a pause (RETRY_DELAY_SECONDS): the broker redelivers it at once, so without the
+pause a failure that repeats would spin the replica's CPU and its log as fast as the broker can loop.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from shared.events import Event
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event, AbstractIncomingMessage], Awaitable[None]]
+
+RETRY_DELAY_SECONDS = 1.0
 
 
 class EventConsumer:
@@ -90,7 +94,9 @@ class EventConsumer:
         try:
             await self._handler(event, message)
         except Exception:
-            log.exception("handling a delivery from %s failed; it goes back to the queue", self.queue_name)
+            log.exception("handling a delivery from %s failed; it goes back to the queue in %g s", self.queue_name,
+                          RETRY_DELAY_SECONDS)
+            await asyncio.sleep(RETRY_DELAY_SECONDS)
             await message.nack(requeue=True)
 
     async def stop(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
+from services.chat import event_consumer
 from services.chat.event_consumer import EventConsumer
 from shared.events import Event, EventRequest
 from tests.support.waiting import wait_until
@@ -125,3 +126,26 @@ async def test_start_consumes_once_per_channel_and_again_after_a_reconnect() -> 
     assert channel.underlay.cancelled == ["tag1"] and before.cancelled == []
     await consumer.start()  # a resume after the tab left: stays stopped
     assert channel.underlay.consuming == ["herald.session.test"]
+
+
+
+async def test_a_failed_delivery_goes_back_to_the_queue_after_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker hands a requeued delivery straight back: a failure that repeats must not spin."""
+    steps: list[str] = []
+
+    async def handler(event: Event, message: AbstractIncomingMessage) -> None:
+        raise RuntimeError("the relay failed")
+
+    async def paused(seconds: float) -> None:
+        steps.append(f"pause {seconds:g}")
+
+    class Recording(FakeMessage):
+        async def nack(self, requeue: bool = True) -> None:
+            steps.append(f"nack requeue={requeue}")
+
+    monkeypatch.setattr(asyncio, "sleep", paused)  # for this test only: nothing else here sleeps
+    consumer = consumer_on(FakeChannel(), handler)
+    await consumer.start()
+    await consumer._on_delivery(cast(AbstractIncomingMessage, Recording(wire(1))))
+    assert steps == [f"pause {event_consumer.RETRY_DELAY_SECONDS:g}", "nack requeue=True"]
+    assert event_consumer.RETRY_DELAY_SECONDS >= 0.5
