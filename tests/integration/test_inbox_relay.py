@@ -10,7 +10,7 @@ import uuid
 import aio_pika
 import pytest
 
-from services.chat.inbox_relay import InboxRelay
+from services.chat.inbox_relay import InboxRelay, ShowHere
 from shared.events import Event, EventRequest
 from shared.frames import ConfirmedPublisher
 from shared.topology import (
@@ -23,6 +23,22 @@ from shared.topology import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+async def shown_nowhere(to: str, shown_event: Event) -> bool:
+    return False
+
+
+async def relay_on(connection: aio_pika.abc.AbstractConnection, show_here: ShowHere) -> InboxRelay:
+    relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+    return InboxRelay(ConfirmedPublisher(relaying), None, show_here)
+
+
+async def connected_tab(channel: aio_pika.abc.AbstractChannel, user: str) -> aio_pika.abc.AbstractQueue:
+    """A tab queue of `user`'s, bound as a connected tab's is."""
+    tab = await declare_queue(channel, f"relay-tab-{uuid.uuid4().hex[:8]}", {})
+    await tab.bind(SESSIONS_EXCHANGE, user_routing_key(user))
+    return tab
 
 
 @pytest.mark.parametrize(("shown_here", "left_in_inbox"), [
@@ -46,8 +62,7 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
         await events.publish(aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                              user_routing_key(user))
         message = await inbox.get(timeout=5)
-        relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
-        relay = InboxRelay(ConfirmedPublisher(relaying), None, show_here)
+        relay = await relay_on(connection, show_here)
 
         await relay.handle(user, event, message)
     # Counted once the connection is closed: its acks and nacks have then reached the queue (a count taken
@@ -66,25 +81,20 @@ async def test_one_event_relayed_for_two_users_at_once_is_returned_for_the_right
     gone, present = (f"relay-{name}-{uuid.uuid4().hex[:8]}" for name in ("gone", "present"))
     event = EventRequest.model_validate({"target": {"group": "both"}, "body": "hello"}).to_event("it")
 
-    async def shown_nowhere(to: str, shown_event: Event) -> bool:
-        return False
-
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await declare_exchanges(channel)
         inboxes = {user: await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
                    for user in (gone, present)}
-        tab = await declare_queue(channel, f"relay-tab-{uuid.uuid4().hex[:8]}", {})  # `present`'s connected tab
-        await tab.bind(SESSIONS_EXCHANGE, user_routing_key(present))
+        tab = await connected_tab(channel, present)
         messages = {}
         for user, inbox in inboxes.items():
             await channel.default_exchange.publish(
                 aio_pika.Message(event.to_wire(), message_id=event.id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                 inbox.name)
             messages[user] = await inbox.get(timeout=5)
-        relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
-        relay = InboxRelay(ConfirmedPublisher(relaying), None, shown_nowhere)
+        relay = await relay_on(connection, shown_nowhere)
 
         await asyncio.gather(relay.handle(gone, event, messages[gone]), relay.handle(present, event, messages[present]))
     async with await aio_pika.connect(amqp_url) as connection:
@@ -103,21 +113,16 @@ async def test_an_event_with_the_longest_ids_is_relayed(amqp_url: str) -> None:
     user = f"relay-{uuid.uuid4().hex}".ljust(128, "u")
     event = EventRequest.model_validate({"id": "e" * 128, "target": {"user": user}, "body": "hello"}).to_event("it")
 
-    async def shown_nowhere(to: str, shown_event: Event) -> bool:
-        return False
-
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await declare_exchanges(channel)
         inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
-        tab = await declare_queue(channel, f"relay-tab-{uuid.uuid4().hex[:8]}", {})  # the user's connected tab
-        await tab.bind(SESSIONS_EXCHANGE, user_routing_key(user))
+        tab = await connected_tab(channel, user)
         await channel.default_exchange.publish(
             aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), inbox.name)
         message = await inbox.get(timeout=5)
-        relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
-        relay = InboxRelay(ConfirmedPublisher(relaying), None, shown_nowhere)
+        relay = await relay_on(connection, shown_nowhere)
 
         await relay.handle(user, event, message)
         copy = await tab.get(timeout=5)
