@@ -138,6 +138,7 @@ class Delivery:
                 await self._sessions.disconnect(record)
             if gone_user is not None and (inbox := self._inboxes.pop(gone_user, None)):
                 await inbox.stop()
+                await self._relay.release(gone_user)
 
     async def sweep(self) -> None:
         """Remove the queues of sessions Chainlit has deleted (their timeout passed), and catch up on
@@ -160,6 +161,7 @@ class Delivery:
         await self._broadcasts.stop()
         for inbox in self._inboxes.values():
             await inbox.stop()
+        await self._relay.release_all()
         await self._sessions.close()
 
 

@@ -10,6 +10,10 @@ queues, where it is acknowledged as already shown; the user's tabs elsewhere get
 When the copy finds no connected session at all (the tab that was just shown it went away), the
 event counts as delivered, as if the tab had taken it from its queue: it is not handed to the user's
 next tab, and the shown tab gets it again if it comes back (session_registry.py's replay).
+
+An inbox delivery is acknowledged one event late (held_acks.py): that keeps an online user's inbox from
+emptying, which costs the broker a file created and deleted per event. The replica releases a user's
+held delivery when it stops consuming their inbox.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import PublishError
 from aiormq import spec
 
+from services.chat.held_acks import HeldAcks
 from services.chat.routing import InboxDecision, decide_inbox
 from shared.events import Event
 from shared.frames import ConfirmedPublisher
@@ -41,17 +46,19 @@ ShowHere = Callable[[str, Event], Awaitable[bool]]  # True: shown in a tab here 
 
 
 class InboxRelay:
-    def __init__(self, publisher: ConfirmedPublisher, persist: Persist | None, show_here: ShowHere) -> None:
+    def __init__(self, publisher: ConfirmedPublisher, persist: Persist | None, show_here: ShowHere,
+                 acks: HeldAcks | None = None) -> None:
         self._publisher = publisher
         self.persist = persist
         self._show_here = show_here
+        self._acks = acks or HeldAcks()
 
     async def handle(self, user: str, event: Event, message: AbstractIncomingMessage) -> None:
         decision = decide_inbox(event, user, has_data_layer=self.persist is not None)
         if decision is InboxDecision.PERSIST:
             assert self.persist is not None
             if await self.persist(event):
-                await message.ack()
+                await self._acks.ack(user, message)
                 return
             decision = decide_inbox(event, user, has_data_layer=False)
         if decision is InboxDecision.REJECT:
@@ -59,14 +66,21 @@ class InboxRelay:
             await message.reject(requeue=False)
         elif decision is InboxDecision.DROP:
             log.info("dropping event %s: its session or thread is gone and it asked for no fallback", event.id)
-            await message.ack()
+            await self._acks.ack(user, message)
         else:
             shown_here = await self._show_here(user, event)
             if await self._relay(user, event, message) or shown_here:
-                await message.ack()
+                await self._acks.ack(user, message)
                 return
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
+
+    async def release(self, user: str) -> None:
+        """Acknowledge the user's held inbox delivery: this replica stopped consuming their inbox."""
+        await self._acks.release(user)
+
+    async def release_all(self) -> None:
+        await self._acks.release_all()
 
     async def _relay(self, user: str, event: Event, message: AbstractIncomingMessage) -> bool:
         """Copy the event into every connected session queue of `user`; False when there is none."""

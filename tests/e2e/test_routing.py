@@ -221,6 +221,22 @@ async def test_a_reconnected_tab_never_shows_an_event_twice(
     assert tab.event_ids() == [first, missed]
 
 
+async def test_a_stopping_replica_acknowledges_the_inbox_event_it_held_back(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher, amqp_url: str, users_file: Path, workdir: Path) -> None:
+    """A replica acknowledges the newest event of an inbox one event late (services/chat/held_acks.py).
+    When it stops, it acknowledges what it holds: else the broker would hand the event out again, and
+    the user's next tab, on another replica, would show what their closed tab had shown."""
+    erin = fresh_user("erin")
+    settings = {"HERALD_AUTH_MODE": "header", "HERALD_SESSION_TIMEOUT_SECONDS": str(SESSION_TIMEOUT_SECONDS)}
+    with processes.chat(amqp_url, users_file, workdir, name="stopping", **settings) as stopping:
+        tab = await tabs.open(stopping, erin)
+        shown = await publisher.send({"user": erin})
+        await wait_until(lambda: shown in tab.event_ids(), what="the event")
+    later = await tabs.open(replicas[0], erin)
+    await settled(publisher, erin, later)
+    assert later.event_ids() == []
+
+
 @pytest.mark.parametrize("fallback", ["user", "drop"])
 async def test_a_session_nobody_knows_falls_back_at_once(
         replicas: Replicas, tabs: Tabs, publisher: Publisher, fallback: str) -> None:

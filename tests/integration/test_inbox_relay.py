@@ -1,6 +1,10 @@
 """What the inbox does with an event when its relayed copy finds no connected session, on a real broker
 (the copy is published `mandatory` and comes back): it waits in the inbox for the user's next tab,
-unless a tab on this replica was shown it just now, which counts as delivered."""
+unless a tab on this replica was shown it just now, which counts as delivered. And how the inbox's
+acks are held back one event (services/chat/held_acks.py).
+
+The relay holds the ack of the newest delivery it handled; the tests release it, as the replica does
+when it stops consuming the user's inbox, before they count what is left in the inbox."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import uuid
 import aio_pika
 import pytest
 
+from services.chat.held_acks import HeldAcks
 from services.chat.inbox_relay import InboxRelay, ShowHere
 from shared.events import Event, EventRequest
 from shared.frames import ConfirmedPublisher
@@ -21,6 +26,7 @@ from shared.topology import (
     declare_queue,
     user_routing_key,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -29,9 +35,10 @@ async def shown_nowhere(to: str, shown_event: Event) -> bool:
     return False
 
 
-async def relay_on(connection: aio_pika.abc.AbstractConnection, show_here: ShowHere) -> InboxRelay:
+async def relay_on(connection: aio_pika.abc.AbstractConnection, show_here: ShowHere,
+                   acks: HeldAcks | None = None) -> InboxRelay:
     relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
-    return InboxRelay(ConfirmedPublisher(relaying), None, show_here)
+    return InboxRelay(ConfirmedPublisher(relaying), None, show_here, acks)
 
 
 async def connected_tab(channel: aio_pika.abc.AbstractChannel, user: str) -> aio_pika.abc.AbstractQueue:
@@ -65,6 +72,7 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
         relay = await relay_on(connection, show_here)
 
         await relay.handle(user, event, message)
+        await relay.release(user)
     # Counted once the connection is closed: its acks and nacks have then reached the queue (a count taken
     # on the open channel can miss a nack just sent), and a message it neither acked nor nacked is back.
     assert shown == [event.id]
@@ -97,6 +105,7 @@ async def test_one_event_relayed_for_two_users_at_once_is_returned_for_the_right
         relay = await relay_on(connection, shown_nowhere)
 
         await asyncio.gather(relay.handle(gone, event, messages[gone]), relay.handle(present, event, messages[present]))
+        await relay.release_all()
     async with await aio_pika.connect(amqp_url) as connection:
         channel = await connection.channel()
         left = {user: (await channel.declare_queue(inbox.name, passive=True)).declaration_result.message_count
@@ -125,9 +134,55 @@ async def test_an_event_with_the_longest_ids_is_relayed(amqp_url: str) -> None:
         relay = await relay_on(connection, shown_nowhere)
 
         await relay.handle(user, event, message)
+        await relay.release(user)
         copy = await tab.get(timeout=5)
         assert Event.from_wire(copy.body).id == event.id
         await copy.ack()
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        left = await channel.declare_queue(inbox.name, passive=True)
+        assert left.declaration_result.message_count == 0
+
+
+async def test_the_newest_inbox_delivery_is_acknowledged_one_event_late(amqp_url: str) -> None:
+    """Handling an inbox event acknowledges the one handled before it and holds its own ack: the inbox
+    keeps one entry while the user's events flow (held_acks.py says why). A held delivery goes back to
+    the inbox if the channel closes first, to be handed out again; once the hold runs out it is gone."""
+    user = f"relay-{uuid.uuid4().hex[:8]}"
+    events = [EventRequest.model_validate({"target": {"user": user}, "body": f"event {n}"}).to_event("it")
+              for n in range(3)]
+    long_hold, short_hold = HeldAcks(hold_seconds=60), HeldAcks(hold_seconds=0.3)
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await declare_exchanges(channel)
+        inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        tab = await connected_tab(channel, user)
+        for event in events:
+            await channel.default_exchange.publish(
+                aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), inbox.name)
+        relay = await relay_on(connection, shown_nowhere, long_hold)
+        for event in events[:2]:
+            await relay.handle(user, event, await inbox.get(timeout=5))
+        held = long_hold.holding(user)
+        assert held is not None and Event.from_wire(held.body).id == events[1].id
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        inbox = await channel.declare_queue(inbox.name, passive=True)
+        # The channel closed while the second event's ack was held: it is back, before the third.
+        assert inbox.declaration_result.message_count == 2
+        await long_hold.release(user)  # its channel is gone: nothing to acknowledge, and no error
+        relay = await relay_on(connection, shown_nowhere, short_hold)
+        for event in events[1:]:
+            message = await inbox.get(timeout=5)
+            assert Event.from_wire(message.body).id == event.id
+            await relay.handle(user, event, message)
+        await wait_until(lambda: short_hold.holding(user) is None, timeout=5, what="the hold to run out")
+        await short_hold.release_all()  # waits for the ack sent when the hold ran out
+        tab = await channel.declare_queue(tab.name, passive=True)
+        copies = [Event.from_wire((await tab.get(timeout=5)).body).id for _ in range(4)]
+    assert copies == [events[0].id, events[1].id, events[1].id, events[2].id]  # the second was relayed again
     async with await aio_pika.connect(amqp_url) as connection:
         channel = await connection.channel()
         left = await channel.declare_queue(inbox.name, passive=True)
