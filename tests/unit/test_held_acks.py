@@ -15,9 +15,10 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.unit
 
 
-class Delivery:
-    def __init__(self, name: str, channel_open: bool = True) -> None:
-        self.name = name
+class FakeDelivery:
+    """Counts its acks; its channel may be closed, as after a reconnect."""
+
+    def __init__(self, channel_open: bool = True) -> None:
         self.acks = 0
         self._channel_open = channel_open
 
@@ -27,13 +28,13 @@ class Delivery:
         self.acks += 1
 
 
-def message(delivery: Delivery) -> AbstractIncomingMessage:
+def message(delivery: FakeDelivery) -> AbstractIncomingMessage:
     return cast(AbstractIncomingMessage, delivery)
 
 
 async def test_the_next_event_acknowledges_the_one_held_before_it() -> None:
     acks = HeldAcks(hold_seconds=60)
-    first, second, other = Delivery("first"), Delivery("second"), Delivery("other user's")
+    first, second, other = FakeDelivery(), FakeDelivery(), FakeDelivery()  # the last one is bob's
     await acks.ack("ann", message(first))
     await acks.ack("bob", message(other))
     assert (first.acks, other.acks) == (0, 0)
@@ -49,7 +50,7 @@ async def test_the_next_event_acknowledges_the_one_held_before_it() -> None:
 
 async def test_a_hold_runs_out() -> None:
     acks = HeldAcks(hold_seconds=0.05)
-    held = Delivery("held")
+    held = FakeDelivery()
     await acks.ack("ann", message(held))
     await wait_until(lambda: held.acks == 1, timeout=5, what="the hold to run out")
     assert acks.holding("ann") is None
@@ -60,7 +61,7 @@ async def test_a_hold_runs_out() -> None:
 async def test_an_ack_whose_channel_closed_is_dropped() -> None:
     """The broker has put that delivery back in the inbox: holding the next one goes on as usual."""
     acks = HeldAcks(hold_seconds=60)
-    stale, fresh = Delivery("stale", channel_open=False), Delivery("fresh")
+    stale, fresh = FakeDelivery(channel_open=False), FakeDelivery()
     await acks.ack("ann", message(stale))
     await acks.ack("ann", message(fresh))
     assert acks.holding("ann") is message(fresh)
