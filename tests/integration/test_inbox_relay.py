@@ -41,6 +41,26 @@ async def relay_on(connection: aio_pika.abc.AbstractConnection, show_here: ShowH
     return InboxRelay(ConfirmedPublisher(relaying), None, show_here, acks)
 
 
+INBOX = InboxArguments(ttl_seconds=60, max_length=100)
+
+
+async def put_in(channel: aio_pika.abc.AbstractChannel, queue: str, event: Event) -> None:
+    """As the events exchange would: persistent, with the event's id."""
+    await channel.default_exchange.publish(
+        aio_pika.Message(event.to_wire(), message_id=event.id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), queue)
+
+
+async def messages_left(amqp_url: str, queue: str) -> int:
+    """Counted on a fresh connection, once the test's own is closed: its acks and nacks have then reached
+    the queue (a count taken on the open channel can miss a nack just sent), and a message it neither
+    acked nor nacked is back."""
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        count = (await channel.declare_queue(queue, passive=True)).declaration_result.message_count
+    assert count is not None
+    return count
+
+
 async def connected_tab(channel: aio_pika.abc.AbstractChannel, user: str) -> aio_pika.abc.AbstractQueue:
     """A tab queue of `user`'s, bound as a connected tab's is."""
     tab = await declare_queue(channel, f"relay-tab-{uuid.uuid4().hex[:8]}", {})
@@ -65,7 +85,7 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         events = await declare_exchanges(channel)
-        inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        inbox = await declare_inbox(channel, user, INBOX)
         await events.publish(aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                              user_routing_key(user))
         message = await inbox.get(timeout=5)
@@ -73,13 +93,8 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
 
         await relay.handle(user, event, message)
         await relay.release(user)
-    # Counted once the connection is closed: its acks and nacks have then reached the queue (a count taken
-    # on the open channel can miss a nack just sent), and a message it neither acked nor nacked is back.
     assert shown == [event.id]
-    async with await aio_pika.connect(amqp_url) as connection:
-        channel = await connection.channel()
-        left = await channel.declare_queue(inbox.name, passive=True)
-        assert left.declaration_result.message_count == left_in_inbox
+    assert await messages_left(amqp_url, inbox.name) == left_in_inbox
 
 
 async def test_one_event_relayed_for_two_users_at_once_is_returned_for_the_right_one(amqp_url: str) -> None:
@@ -93,24 +108,19 @@ async def test_one_event_relayed_for_two_users_at_once_is_returned_for_the_right
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await declare_exchanges(channel)
-        inboxes = {user: await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        inboxes = {user: await declare_inbox(channel, user, INBOX)
                    for user in (gone, present)}
         tab = await connected_tab(channel, present)
         messages = {}
         for user, inbox in inboxes.items():
-            await channel.default_exchange.publish(
-                aio_pika.Message(event.to_wire(), message_id=event.id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                inbox.name)
+            await put_in(channel, inbox.name, event)
             messages[user] = await inbox.get(timeout=5)
         relay = await relay_on(connection, shown_nowhere)
 
         await asyncio.gather(relay.handle(gone, event, messages[gone]), relay.handle(present, event, messages[present]))
         await relay.release_all()
-    async with await aio_pika.connect(amqp_url) as connection:
-        channel = await connection.channel()
-        left = {user: (await channel.declare_queue(inbox.name, passive=True)).declaration_result.message_count
-                for user, inbox in inboxes.items()}
-        in_tab = (await channel.declare_queue(tab.name, passive=True)).declaration_result.message_count
+    left = {user: await messages_left(amqp_url, inbox.name) for user, inbox in inboxes.items()}
+    in_tab = await messages_left(amqp_url, tab.name)
     assert left == {gone: 1, present: 0}  # `gone` gets it with their next tab; `present` has it
     assert in_tab == 1
 
@@ -126,10 +136,9 @@ async def test_an_event_with_the_longest_ids_is_relayed(amqp_url: str) -> None:
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await declare_exchanges(channel)
-        inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        inbox = await declare_inbox(channel, user, INBOX)
         tab = await connected_tab(channel, user)
-        await channel.default_exchange.publish(
-            aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), inbox.name)
+        await put_in(channel, inbox.name, event)
         message = await inbox.get(timeout=5)
         relay = await relay_on(connection, shown_nowhere)
 
@@ -138,10 +147,7 @@ async def test_an_event_with_the_longest_ids_is_relayed(amqp_url: str) -> None:
         copy = await tab.get(timeout=5)
         assert Event.from_wire(copy.body).id == event.id
         await copy.ack()
-    async with await aio_pika.connect(amqp_url) as connection:
-        channel = await connection.channel()
-        left = await channel.declare_queue(inbox.name, passive=True)
-        assert left.declaration_result.message_count == 0
+    assert await messages_left(amqp_url, inbox.name) == 0
 
 
 async def test_the_newest_inbox_delivery_is_acknowledged_one_event_late(amqp_url: str) -> None:
@@ -157,21 +163,20 @@ async def test_the_newest_inbox_delivery_is_acknowledged_one_event_late(amqp_url
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await declare_exchanges(channel)
-        inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
+        inbox = await declare_inbox(channel, user, INBOX)
         tab = await connected_tab(channel, user)
         for event in events:
-            await channel.default_exchange.publish(
-                aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), inbox.name)
+            await put_in(channel, inbox.name, event)
         relay = await relay_on(connection, shown_nowhere, long_hold)
         for event in events[:2]:
             await relay.handle(user, event, await inbox.get(timeout=5))
         held = long_hold.holding(user)
         assert held is not None and Event.from_wire(held.body).id == events[1].id
+    # The channel closed while the second event's ack was held: it is back, before the third.
+    assert await messages_left(amqp_url, inbox.name) == 2
     async with await aio_pika.connect(amqp_url) as connection:
         channel = await connection.channel()
         inbox = await channel.declare_queue(inbox.name, passive=True)
-        # The channel closed while the second event's ack was held: it is back, before the third.
-        assert inbox.declaration_result.message_count == 2
         await long_hold.release(user)  # its channel is gone: nothing to acknowledge, and no error
         relay = await relay_on(connection, shown_nowhere, short_hold)
         for event in events[1:]:
@@ -183,7 +188,4 @@ async def test_the_newest_inbox_delivery_is_acknowledged_one_event_late(amqp_url
         tab = await channel.declare_queue(tab.name, passive=True)
         copies = [Event.from_wire((await tab.get(timeout=5)).body).id for _ in range(4)]
     assert copies == [events[0].id, events[1].id, events[1].id, events[2].id]  # the second was relayed again
-    async with await aio_pika.connect(amqp_url) as connection:
-        channel = await connection.channel()
-        left = await channel.declare_queue(inbox.name, passive=True)
-        assert left.declaration_result.message_count == 0
+    assert await messages_left(amqp_url, inbox.name) == 0
