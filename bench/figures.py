@@ -8,7 +8,7 @@ from typing import Any
 from bench.fanout import FanoutRun
 from bench.latency import LatencyRun
 from bench.report import Ceiling, Figure, Target
-from bench.throughput import Measured
+from bench.turns import Measured
 
 
 def percentile(values: list[float], p: float) -> float:

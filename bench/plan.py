@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 class Plan:
     name: str
     workers: int = 1  # uvicorn workers of the notifier, and of the empty endpoint beside it
-    warmup_seconds: float = 1
-    wrk_seconds: float = 6
+    warmup_seconds: float = 1  # figures 1, 2 and 6: each load once, then they take turns (bench.turns)
+    rounds: int = 3
+    round_seconds: float = 2  # whole seconds: wrk's `-d`
     connections: int = 32
     users: int = 100  # the users single events and batches go to, in turn
     batch_size: int = 1000
@@ -28,7 +29,7 @@ class Plan:
 
 FULL = Plan("full")
 SMOKE = Plan(
-    "smoke", warmup_seconds=0, wrk_seconds=1, users=20, batch_size=100, batch_connections=2, few_inboxes=10,
+    "smoke", warmup_seconds=0, rounds=2, round_seconds=1, users=20, batch_size=100, batch_connections=2, few_inboxes=10,
     many_inboxes=200, latency_rate=50, latency_seconds=2, latency_warmup_seconds=0.5, latency_sessions=10,
     fanout_sessions=20, broadcasts=3,
 )

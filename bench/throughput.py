@@ -1,11 +1,11 @@
-"""Figures 1, 2 and 6: closed-loop throughput, each figure beside its ceiling measured in the same run.
+"""Figures 1, 2 and 6: closed-loop throughput, each figure in turns with its ceiling (see bench.turns).
 
-Every load starts from the same broker state: the inboxes it filled are purged after it.
+Every stretch of a load starts from the same broker state: the inboxes it filled are purged after it.
+(This also keeps figure 6 within the private node's file handles: see `inbox_rates`.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import uvloop
@@ -14,87 +14,113 @@ from bench.broker_ops import bench_users, declare_inboxes, purge_inboxes
 from bench.cpu import cpu_share
 from bench.plan import Plan
 from bench.raw_publish import WAYS, publish_for
-from bench.stack import Stack, empty_endpoint
+from bench.stack import Stack
+from bench.turns import Load, Measured, Stretch, in_turns
 from bench.wrk import run_wrk
 from tests.support.processes import Service
 
 SINGLE, BATCH = "/v1/events", "/v1/events/batch"
 
 
-@dataclass(frozen=True)
-class Measured:
-    rate: float  # requests or events per second, as the figure counts
-    details: dict[str, Any]
+def _wrk(stack: Stack, server: Service, path: str, *, users: int, prefix: str, connections: int,
+         per_request: int = 0, publishes: bool = True) -> Load:
+    sent = 0  # each stretch goes on with the user after the last one's, as one long run would
+
+    def stretch(seconds: float) -> Stretch:
+        nonlocal sent
+        cpu: dict[str, float] = {}
+        with cpu_share({"server": server.process.pid, "broker": stack.broker_pid}, cpu):
+            run = run_wrk(server.url, path, stack.api_key, users=users, prefix=prefix, per_request=per_request,
+                          seconds=seconds, connections=connections, first=sent)
+        if publishes:
+            uvloop.run(purge_inboxes(stack.amqp_url, _users_reached(prefix, users, sent, run.requests + connections,
+                                                                    per_request)))
+        sent += run.requests
+        cpu.pop("harness")  # it only waits for wrk
+        cpu["wrk"] = run.cpu_seconds
+        accepted = run.requests * per_request - run.rejected_events if per_request else run.requests - run.non_202
+        return Stretch(accepted, run.seconds, cpu,
+                       totals={"requests": run.requests, "non_202": run.non_202,
+                               "rejected_events": run.rejected_events, "socket_errors": run.socket_errors},
+                       details={"latency_ms": run.latency_ms})
+
+    return stretch
 
 
-def _load(stack: Stack, plan: Plan, server: Service, path: str, *, users: int, prefix: str, per_request: int = 0,
-          connections: int | None = None) -> Measured:
-    def once(seconds: float) -> Any:
-        return run_wrk(server.url, path, stack.api_key, users=users, prefix=prefix, per_request=per_request,
-                       seconds=seconds, connections=connections or plan.connections)
-
-    if plan.warmup_seconds:
-        once(plan.warmup_seconds)  # connections, caches and the broker's queues settle; not counted
-    cpu: dict[str, float] = {}
-    with cpu_share({"server": server.process.pid, "broker": stack.broker_pid}, cpu):
-        run = once(plan.wrk_seconds)
-    cpu["wrk"] = run.cpu_seconds
-    accepted = run.requests * per_request - run.rejected_events if per_request else run.requests - run.non_202
-    details = {**run.as_dict(), "users": users, "connections": connections or plan.connections,
-               "cpu_percent_of_one_core": {name: round(100 * used / run.seconds) for name, used in cpu.items()}}
-    if per_request:
-        details["events_per_request"] = per_request
-    return Measured(accepted / run.seconds, details)
+def _users_reached(prefix: str, users: int, first: int, requests: int, per_request: int) -> list[str]:
+    """The users that `requests` requests of a run starting at `first` went to (events.lua sends its k-th
+    request, k from 1, to user (first + k) mod users), or every user when the requests are batches."""
+    if per_request or requests >= users:
+        return bench_users(prefix, users)
+    return [f"{prefix}{(first + n) % users}" for n in range(1, requests + 1)]
 
 
-def empty_endpoint_rate(stack: Stack, plan: Plan) -> Measured:
-    with empty_endpoint(stack, plan.workers) as server:
-        return _load(stack, plan, server, SINGLE, users=plan.users, prefix="bench-empty-")
-
-
-def single_event_rate(stack: Stack, plan: Plan, notifier: Service, users: int, prefix: str,
-                      purge: bool = True) -> Measured:
-    uvloop.run(declare_inboxes(stack.amqp_url, bench_users(prefix, users)))  # users who have been here before
-    measured = _load(stack, plan, notifier, SINGLE, users=users, prefix=prefix)
-    if purge:
-        uvloop.run(purge_inboxes(stack.amqp_url, bench_users(prefix, users)))
-    return measured
-
-
-def batch_rate(stack: Stack, plan: Plan, notifier: Service) -> Measured:
-    prefix = "bench-batch-"
-    uvloop.run(declare_inboxes(stack.amqp_url, bench_users(prefix, plan.users)))
-    measured = _load(stack, plan, notifier, BATCH, users=plan.users, prefix=prefix, per_request=plan.batch_size,
-                     connections=plan.batch_connections)
-    uvloop.run(purge_inboxes(stack.amqp_url, bench_users(prefix, plan.users)))
-    return measured
-
-
-def raw_publishing_rate(stack: Stack, plan: Plan) -> Measured:
-    """The better of the two ways to publish with aio-pika (see bench.raw_publish)."""
-    prefix = "bench-raw-"
-    users = bench_users(prefix, plan.users)
-    uvloop.run(declare_inboxes(stack.amqp_url, users))
-    ways: dict[str, dict[str, Any]] = {}
-    rates: dict[str, float] = {}
-    for way in WAYS:
+def _raw(stack: Stack, plan: Plan, way: str, prefix: str) -> Load:
+    def stretch(seconds: float) -> Stretch:
         cpu: dict[str, float] = {}
         with cpu_share({"broker": stack.broker_pid}, cpu):
-            confirmed, seconds = uvloop.run(
-                publish_for(stack.amqp_url, way, plan.wrk_seconds, plan.raw_in_flight, plan.users, prefix))
-        uvloop.run(purge_inboxes(stack.amqp_url, users))
+            confirmed, took = uvloop.run(
+                publish_for(stack.amqp_url, way, seconds, plan.raw_in_flight, plan.users, prefix))
+        uvloop.run(purge_inboxes(stack.amqp_url, bench_users(prefix, plan.users)))
         cpu["publisher"] = cpu.pop("harness")
-        rates[way] = confirmed / seconds
-        ways[way] = {"rate": round(rates[way], 1), "confirmed": confirmed, "seconds": round(seconds, 3),
-                     "cpu_percent_of_one_core": {name: round(100 * used / seconds) for name, used in cpu.items()}}
-    best = max(rates, key=rates.__getitem__)
-    return Measured(rates[best], {"way": best, "in_flight": plan.raw_in_flight, "users": plan.users,
-                                         "ways": ways})
+        return Stretch(confirmed, took, cpu, totals={"confirmed": confirmed})
+
+    return stretch
+
+
+def _in_turns(plan: Plan, loads: dict[str, Load], about: dict[str, dict[str, Any]]) -> dict[str, Measured]:
+    return in_turns(loads, plan.warmup_seconds, plan.rounds, plan.round_seconds, about)
+
+
+def single_event_rates(stack: Stack, plan: Plan, empty: Service, notifier: Service) -> tuple[Measured, Measured]:
+    """#1: the empty endpoint (the ceiling) and single events, in turns."""
+    users = bench_users("bench-single-", plan.users)
+    uvloop.run(declare_inboxes(stack.amqp_url, users))  # users who have been here before
+    about = {"users": plan.users, "connections": plan.connections}
+    measured = _in_turns(plan, {
+        "empty": _wrk(stack, empty, SINGLE, users=plan.users, prefix="bench-empty-", connections=plan.connections,
+                      publishes=False),
+        "single": _wrk(stack, notifier, SINGLE, users=plan.users, prefix="bench-single-",
+                       connections=plan.connections),
+    }, {"empty": about, "single": about})
+    return measured["empty"], measured["single"]
+
+
+def batch_rates(stack: Stack, plan: Plan, notifier: Service) -> tuple[Measured, Measured]:
+    """#2: raw aio-pika publishing (the ceiling: the better of its two ways, see bench.raw_publish) and
+    batches, in turns."""
+    raw_users, batch_users = bench_users("bench-raw-", plan.users), bench_users("bench-batch-", plan.users)
+    uvloop.run(declare_inboxes(stack.amqp_url, raw_users + batch_users))
+    raw_about = {"in_flight": plan.raw_in_flight, "users": plan.users}
+    measured = _in_turns(plan, {
+        **{way: _raw(stack, plan, way, "bench-raw-") for way in WAYS},
+        "batch": _wrk(stack, notifier, BATCH, users=plan.users, prefix="bench-batch-",
+                      connections=plan.batch_connections, per_request=plan.batch_size),
+    }, {**{way: raw_about for way in WAYS},
+        "batch": {"users": plan.users, "connections": plan.batch_connections,
+                  "events_per_request": plan.batch_size}})
+    best = max(WAYS, key=lambda way: measured[way].rate)
+    raw = Measured(measured[best].rate, {"way": best, **raw_about,
+                                         "ways": {way: measured[way].details for way in WAYS}})
+    return raw, measured["batch"]
 
 
 def inbox_rates(stack: Stack, plan: Plan, notifier: Service) -> tuple[Measured, Measured]:
-    """Single events spread over few inboxes, then over many; all of them exist, as after users logged in.
-    The many are not purged after: it runs last (see run.py), and the broker would not take the
-    connection a purge needs."""
-    return (single_event_rate(stack, plan, notifier, plan.few_inboxes, "bench-few-"),
-            single_event_rate(stack, plan, notifier, plan.many_inboxes, "bench-many-", purge=False))
+    """#6: single events spread over few inboxes (the ceiling) and over many, in turns; all of them exist,
+    as after users logged in.
+
+    Nearly every event of the many is the first in its inbox, which then keeps ~2 file handles open
+    while it holds a message. Past ~9,950 such inboxes this node (`nofile` 20,000, and no right to
+    raise it) runs out of handles, and a stretch that crossed that line fell from ~1,850 to 415
+    req/s. Purging after each stretch keeps the count to the events of one stretch, as in a deployment
+    whose broker has the `nofile` RabbitMQ asks for (65,536, as in compose.yaml)."""
+    few, many = bench_users("bench-few-", plan.few_inboxes), bench_users("bench-many-", plan.many_inboxes)
+    uvloop.run(declare_inboxes(stack.amqp_url, few + many))
+    measured = _in_turns(plan, {
+        "few": _wrk(stack, notifier, SINGLE, users=plan.few_inboxes, prefix="bench-few-",
+                    connections=plan.connections),
+        "many": _wrk(stack, notifier, SINGLE, users=plan.many_inboxes, prefix="bench-many-",
+                     connections=plan.connections),
+    }, {"few": {"users": plan.few_inboxes, "connections": plan.connections},
+        "many": {"users": plan.many_inboxes, "connections": plan.connections}})
+    return measured["few"], measured["many"]

@@ -47,10 +47,11 @@ class WrkRun:
 
 
 def run_wrk(url: str, path: str, api_key: str, *, users: int, prefix: str, per_request: int, seconds: float,
-            connections: int, threads: int = 1) -> WrkRun:
-    """Load `url + path` for `seconds`; `per_request` > 0 posts batches of that many events."""
+            connections: int, first: int = 0, threads: int = 1) -> WrkRun:
+    """Load `url + path` for `seconds`; `per_request` > 0 posts batches of that many events. The first
+    request goes to user number `first`, each next one to the next user."""
     command = [require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-               "-s", str(SCRIPT), url, "--", path, api_key, str(users), prefix, str(per_request)]
+               "-s", str(SCRIPT), url, "--", path, api_key, str(users), prefix, str(per_request), str(first)]
     cpu_before = children_cpu_seconds()
     finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     cpu = children_cpu_seconds() - cpu_before

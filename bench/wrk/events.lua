@@ -1,5 +1,6 @@
 -- POST /v1/events (or the batch endpoint) in a closed loop, and print a JSON summary for the harness.
--- Arguments after `--`: path, API key, users, user prefix, events per request (0: a single event).
+-- Arguments after `--`: path, API key, users, user prefix, events per request (0: a single event), and
+-- the number of the first request (a run that goes on from an earlier one picks up its users where it stopped).
 local threads = {}
 
 function setup(thread)
@@ -14,7 +15,7 @@ end
 function init(args)
   path, users, prefix, per_request = args[1], tonumber(args[3]), args[4], tonumber(args[5])
   headers = {["Authorization"] = "Bearer " .. args[2], ["Content-Type"] = "application/json"}
-  counter, bad, rejected = 0, 0, 0
+  counter, bad, rejected = tonumber(args[6]), 0, 0
   -- Batch bodies are built once: a few that together cover the users in turn.
   batches = {}
   if per_request > 0 then
