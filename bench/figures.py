@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from bench.fanout import FanoutRun
 from bench.latency import LatencyRun
-from bench.report import Ceiling, Figure, Target
+from bench.report import Ceiling, Figure, Target, percentile
 from bench.turns import Measured
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest rank: the smallest value with at least p % of the values at or below it."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def _failures(details: dict[str, Any], *checks: tuple[bool, str]) -> dict[str, Any]:
@@ -46,7 +37,10 @@ def throughput_figures(empty: Measured, single: Measured, raw: Measured, batch: 
 
 
 def _latency_details(run: LatencyRun) -> dict[str, Any]:
-    details: dict[str, Any] = {"events": run.sent, "missing": run.missing, "refused": run.refused}
+    details: dict[str, Any] = {"events": run.sent, "missing": run.missing, "refused": run.refused,
+                               "cpu_percent_of_one_core": {name: round(100 * spent / run.seconds)
+                                                           for name, spent in run.cpu_seconds.items()},
+                               "rounds": run.rounds}
     if run.post_ms:
         details["post_202_ms"] = {f"p{p}": round(percentile(run.post_ms, p), 3) for p in (50, 95, 99)}
     return _failures(details, (run.missing > 0, f"{run.missing} events never arrived (counted with the time "

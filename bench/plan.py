@@ -22,6 +22,7 @@ class Plan:
     latency_rate: float = 500
     latency_seconds: float = 20
     latency_warmup_seconds: float = 1
+    latency_rounds: int = 4  # in turns with the direct bridge: 4 x 5 s each
     latency_sessions: int = 100
     fanout_sessions: int = 1000
     broadcasts: int = 20
@@ -29,9 +30,9 @@ class Plan:
 
 FULL = Plan("full")
 SMOKE = Plan(
-    "smoke", warmup_seconds=0, rounds=2, round_seconds=1, users=20, batch_size=100, batch_connections=2, few_inboxes=10,
-    many_inboxes=200, latency_rate=50, latency_seconds=2, latency_warmup_seconds=0.5, latency_sessions=10,
-    fanout_sessions=20, broadcasts=3,
+    "smoke", warmup_seconds=0, rounds=2, round_seconds=1, users=20, batch_size=100, batch_connections=2,
+    few_inboxes=10, many_inboxes=200, latency_rate=50, latency_seconds=2, latency_warmup_seconds=0.5,
+    latency_rounds=2, latency_sessions=10, fanout_sessions=20, broadcasts=3,
 )
 
 

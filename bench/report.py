@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -9,6 +10,14 @@ TargetKind = Literal["ratio_at_least", "ratio_at_most", "at_most"]
 
 # Every figure a complete results file holds, and whether it has a ceiling.
 EXPECTED = {"1": True, "2": True, "3.p50": True, "3.p95": True, "3.p99": True, "4": False, "5": False, "6": True}
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest rank: the smallest value with at least p % of the values at or below it."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 @dataclass(frozen=True)

@@ -6,36 +6,24 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import uvloop
 
 from bench import latency, machine, stack, throughput
-from bench.cpu import cpu_share
 from bench.fanout import FanoutRun, fanout
 from bench.figures import fanout_figures, latency_figures, throughput_figures
 from bench.plan import Plan
 from bench.wrk import require_wrk
 from scripts.rabbitmq_node import private_node
 
-T = TypeVar("T")
-
-
 _START = time.monotonic()
 
 
 def _say(message: str) -> None:
     print(f"bench [{time.monotonic() - _START:5.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def _cpu(pids: dict[str, int], seconds: float, step: Callable[[], T]) -> tuple[T, dict[str, int]]:
-    used: dict[str, float] = {}
-    with cpu_share(pids, used):
-        result = step()
-    return result, {name: round(100 * spent / seconds) for name, spent in used.items()}
 
 
 def run(plan: Plan, command: str) -> dict[str, Any]:
@@ -54,22 +42,17 @@ def run(plan: Plan, command: str) -> dict[str, Any]:
             _say("#2: batches, in turns with raw aio-pika publishing")
             raw, batch = throughput.batch_rates(bench, plan, notifier)
             load = latency.Load(plan.latency_rate, plan.latency_seconds, plan.latency_warmup_seconds,
-                                plan.latency_sessions)
-            seconds = load.seconds + load.warmup_seconds
-            with stack.chat(bench, "chat-latency") as replica:
-                _say(f"#3: Herald at {load.rate:g} events/s over {load.sessions} sessions")
-                pids = {"chat": replica.process.pid, "notifier": notifier.process.pid, "broker": node.process.pid}
-                herald_run, herald_cpu = _cpu(pids, seconds, lambda: uvloop.run(latency.herald(
-                    replica.url, notifier.url, bench.api_key, bench.amqp_url, load, tag)))
+                                plan.latency_sessions, plan.latency_rounds)
             queue = f"bench.bridge.{tag}"
-            with stack.bridge(bench, queue) as bridge:
-                _say("#3 ceiling: the direct bridge")
-                pids = {"bridge": bridge.process.pid, "broker": node.process.pid}
-                bridge_run, bridge_cpu = _cpu(pids, seconds, lambda: uvloop.run(latency.bridge(
-                    bridge.url, bench.amqp_url, queue, load)))
+            with stack.chat(bench, "chat-latency") as replica, stack.bridge(bench, queue) as bridge:
+                _say(f"#3: Herald at {load.rate:g} events/s over {load.sessions} sessions, in turns with the "
+                     "direct bridge")
+                herald_run, bridge_run = uvloop.run(latency.herald_and_bridge(
+                    replica.url, notifier.url, bench.api_key, bridge.url, bench.amqp_url, queue, load, tag,
+                    herald_pids={"chat": replica.process.pid, "notifier": notifier.process.pid,
+                                 "broker": node.process.pid},
+                    bridge_pids={"bridge": bridge.process.pid, "broker": node.process.pid}))
             figures = latency_figures(herald_run, bridge_run, load.rate, load.sessions)
-            figures[-3].details["cpu_percent_of_one_core_incl_setup"] = herald_cpu
-            figures[-3].ceiling.details["cpu_percent_of_one_core_incl_setup"] = bridge_cpu  # type: ignore[union-attr]
 
             with stack.chat(bench, "chat-fanout") as replica:
                 _say(f"#4, #5: {plan.fanout_sessions:,} sessions on one replica, {plan.broadcasts} broadcasts")

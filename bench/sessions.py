@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from typing import Any
 
 import aio_pika
@@ -77,7 +77,7 @@ class SessionPool:
 
         return list(await asyncio.gather(*(one(n) for n in range(count))))
 
-    async def wait_for(self, marks: list[Hashable], copies: int, timeout: float) -> None:  # noqa: ASYNC109
+    async def wait_for(self, marks: Sequence[Hashable], copies: int, timeout: float) -> None:  # noqa: ASYNC109
         """Until each mark has reached `copies` sessions, or the time is up (the caller counts what is missing)."""
         deadline = time.monotonic() + timeout
         while any(len(self.arrivals.get(mark, ())) < copies for mark in marks):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.plan import SMOKE
 from bench.report import EXPECTED, problems
 from tests.support.processes import ROOT
 
@@ -38,5 +39,8 @@ def test_a_smoke_run_measures_every_figure_beside_its_ceiling(tmp_path: Path) ->
         assert (figures[key]["ratio"] is not None) == has_ceiling, figures[key]
         assert figures[key]["target"] is not None or key == "3.p95"
     assert all(results["samples"]["latency_ms"].values())
+    for key, rounds in (("1", SMOKE.rounds), ("3.p50", SMOKE.latency_rounds), ("6", SMOKE.rounds)):
+        # each measured in turns with its ceiling, round by round
+        assert len(figures[key]["details"]["rounds"]) == len(figures[key]["ceiling"]["details"]["rounds"]) == rounds
     assert (tmp_path / "latest.png").read_bytes().startswith(b"\x89PNG")
     assert "| 1 | Single-event POST /v1/events" in stdout
