@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     probes = [results["conditions"][when]["speed_probe_ms"] for when in ("at_start", "at_end")]
     print(f"speed probe (fixed pure-Python work; compare between runs, lower is faster): {probes[0]} ms at the "
           f"start, {probes[1]} ms at the end")
+    creates = [results["conditions"][when]["file_create_probe_us"] for when in ("at_start", "at_end")]
+    print(f"file creation probe (where the broker keeps its data; #6 hangs on it): {creates[0]} µs a file at the "
+          f"start, {creates[1]} µs at the end")
     if found := problems(results):
         print("bench: the results are incomplete:\n  " + "\n  ".join(found), file=sys.stderr)
         return 1

@@ -33,6 +33,7 @@ def test_a_smoke_run_measures_every_figure_beside_its_ceiling(tmp_path: Path) ->
     assert problems(results) == []
     assert results["mode"] == "smoke" and results["machine"]["nproc"]
     assert all(results["conditions"][when]["speed_probe_ms"] > 0 for when in ("at_start", "at_end"))
+    assert all(results["conditions"][when]["file_create_probe_us"] > 0 for when in ("at_start", "at_end"))
     figures = {figure["key"]: figure for figure in results["figures"]}
     assert set(figures) == set(EXPECTED)
     for key, has_ceiling in EXPECTED.items():
