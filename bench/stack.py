@@ -62,7 +62,7 @@ def empty_endpoint(stack: Stack, workers: int) -> Iterator[Service]:
 def chat(stack: Stack, name: str) -> Iterator[Service]:
     """A chat replica whose users log in by header, as behind an SSO proxy."""
     with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name,
-                        HERALD_AUTH_MODE="header") as service:
+                        env={"HERALD_AUTH_MODE": "header"}) as service:
         yield service
 
 

@@ -64,7 +64,7 @@ def webhook_sources(workdir: Path) -> WebhookSources:
 @pytest.fixture(scope="session")
 def notifier(amqp_url: str, keys: Keys, workdir: Path, webhook_sources: WebhookSources) -> Iterator[processes.Service]:
     with processes.notifier(amqp_url, keys.file, workdir,
-                            HERALD_WEBHOOK_SOURCES_FILE=str(webhook_sources.file)) as service:
+                            env={"HERALD_WEBHOOK_SOURCES_FILE": str(webhook_sources.file)}) as service:
         yield service
 
 

@@ -46,7 +46,8 @@ def broker(tmp_path: Path) -> Iterator[RestartableBroker]:
 def stack(broker: RestartableBroker, keys: Keys, users_file: Path, workdir: Path
           ) -> Iterator[tuple[processes.Service, Publisher]]:
     with processes.notifier(broker.url, keys.file, workdir) as notifier, \
-            processes.chat(broker.url, users_file, workdir, name="restart-chat", HERALD_AUTH_MODE="header") as chat:
+            processes.chat(broker.url, users_file, workdir, name="restart-chat",
+                           env={"HERALD_AUTH_MODE": "header"}) as chat:
         yield chat, Publisher(notifier, keys)
 
 

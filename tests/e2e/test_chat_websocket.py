@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def chat_with_deflate(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Service]:
     with processes.chat(amqp_url, users_file, workdir, name="chat-deflate",
-                        UVICORN_WS_PER_MESSAGE_DEFLATE="true") as service:
+                        env={"UVICORN_WS_PER_MESSAGE_DEFLATE": "true"}) as service:
         yield service
 
 

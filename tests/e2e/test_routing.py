@@ -228,7 +228,7 @@ async def test_a_stopping_replica_acknowledges_the_inbox_event_it_held_back(
     the user's next tab, on another replica, would show what their closed tab had shown."""
     erin = fresh_user("erin")
     settings = {"HERALD_AUTH_MODE": "header", "HERALD_SESSION_TIMEOUT_SECONDS": str(SESSION_TIMEOUT_SECONDS)}
-    with processes.chat(amqp_url, users_file, workdir, name="stopping", **settings) as stopping:
+    with processes.chat(amqp_url, users_file, workdir, name="stopping", env=settings) as stopping:
         tab = await tabs.open(stopping, erin)
         shown = await publisher.send({"user": erin})
         await wait_until(lambda: shown in tab.event_ids(), what="the event")

@@ -33,8 +33,9 @@ def history_replica(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[
     with sqlite3.connect(database) as db:
         db.executescript(SCHEMA.read_text())
     db.close()
-    with processes.chat(amqp_url, users_file, workdir, name="history", HERALD_AUTH_MODE="header",
-                        HERALD_DATA_LAYER_URL=f"sqlite+aiosqlite:///{database}") as service:
+    with processes.chat(amqp_url, users_file, workdir, name="history",
+                        env={"HERALD_AUTH_MODE": "header",
+                             "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{database}"}) as service:
         yield service
 
 

@@ -60,7 +60,7 @@ def a_stripe_event() -> bytes:
 def notifier_without_broker(keys: Keys, workdir: Path, webhook_sources: WebhookSources) -> Iterator[Service]:
     dead_broker = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
     with processes.notifier(dead_broker, keys.file, workdir, ready_path="/healthz",
-                            HERALD_WEBHOOK_SOURCES_FILE=str(webhook_sources.file)) as service:
+                            env={"HERALD_WEBHOOK_SOURCES_FILE": str(webhook_sources.file)}) as service:
         yield service
 
 

@@ -21,11 +21,11 @@ def test_a_replay_after_a_notifier_restart_is_still_a_duplicate(
     body, _ = unique_pull_request("someone-unmapped")
     headers = github_headers(webhook_sources.github_new, body)
 
-    with processes.notifier(amqp_url, keys.file, workdir, state_db=state_db, **sources) as before:
+    with processes.notifier(amqp_url, keys.file, workdir, state_db=state_db, env=sources) as before:
         first = post_webhook(before.url, "github", body, headers)
         assert first.status_code == 202, first.text
 
-    with processes.notifier(amqp_url, keys.file, workdir, state_db=state_db, **sources) as after:
+    with processes.notifier(amqp_url, keys.file, workdir, state_db=state_db, env=sources) as after:
         replay = post_webhook(after.url, "github", body, headers)
         assert replay.status_code == 200, replay.text
         assert replay.json() == {"id": first.json()["id"], "status": "duplicate"}

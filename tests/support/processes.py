@@ -7,7 +7,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +73,14 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path, r
 
 @contextmanager
 def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/readyz",
-             state_db: Path | None = None, **extra_env: str) -> Iterator[Service]:
-    """A notifier with a state file of its own, or `state_db` to share one with another (or an earlier) notifier."""
+             state_db: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Service]:
+    """A notifier with a state file of its own, or `state_db` to share one with another (or an earlier) notifier;
+    `env` adds to its environment."""
     port = free_port()
-    env = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
-           "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **extra_env}
+    environment = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
+                   "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **(env or {})}
     command = [sys.executable, "-m", "services.notifier", "--host", "127.0.0.1", "--port", str(port)]
-    with running(f"notifier-{port}", command, env | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
+    with running(f"notifier-{port}", command, environment | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
                  port) as service:
         yield service
 
@@ -96,11 +97,12 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
 
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         **extra_env: str) -> Iterator[Service]:
-    """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`."""
+         env: Mapping[str, str] | None = None) -> Iterator[Service]:
+    """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
+    (or overrides) its environment."""
     port = free_port()
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
-           "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **extra_env}
+           "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
     command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
     if chainlit_run:
         command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
@@ -115,6 +117,6 @@ def chat_replicas(amqp_url: str, users_file: Path, workdir: Path, prefix: str,
                   session_timeout_seconds: int) -> Iterator[tuple[Service, Service]]:
     """Two chat replicas on one broker, with header login (any user id logs in) and a session timeout."""
     settings = {"HERALD_AUTH_MODE": "header", "HERALD_SESSION_TIMEOUT_SECONDS": str(session_timeout_seconds)}
-    with chat(amqp_url, users_file, workdir, name=f"{prefix}-a", **settings) as first, \
-            chat(amqp_url, users_file, workdir, name=f"{prefix}-b", **settings) as second:
+    with chat(amqp_url, users_file, workdir, name=f"{prefix}-a", env=settings) as first, \
+            chat(amqp_url, users_file, workdir, name=f"{prefix}-b", env=settings) as second:
         yield first, second
