@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -123,11 +124,12 @@ def erlang_scheduler_flags(cpus: int | None = None) -> str:
 
 def start_node(
     base: Path, amqp_port: int | None = None, management_port: int | None = None, timeout: float = 90,
-    name: str | None = None,
+    name: str | None = None, scratch: bool = False,
 ) -> RabbitMQNode:
     """Start a node whose data lives under `base`; return once it accepts AMQP connections.
 
     The data is kept per node name: give a fixed `name` to find the same messages on the next start.
+    A `scratch` base is removed with the node should this process die without stopping it.
     """
     if not SERVER.exists():
         raise BrokerUnavailable(f"RabbitMQ is not installed here ({SERVER} is missing). {INSTALL_HINT}")
@@ -138,7 +140,8 @@ def start_node(
     with (base / "server.out").open("ab") as log:
         process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    node = RabbitMQNode(name, base, port, management_port, process, env, watchdog(process.pid))
+    node = RabbitMQNode(name, base, port, management_port, process, env,
+                        watchdog(process.pid, remove=base if scratch else None))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -153,15 +156,19 @@ def start_node(
     raise BrokerUnavailable(f"rabbitmq-server did not accept connections on port {port} in {timeout:.0f} s")
 
 
-def watchdog(group: int) -> subprocess.Popen[bytes]:
-    """A process that kills process group `group` once this process is gone, however it ends.
+def watchdog(group: int, remove: Path | None = None) -> subprocess.Popen[bytes]:
+    """A process that kills process group `group` once this process is gone, however it ends, and then
+    removes the directory `remove`.
 
     It waits on a pipe only this process writes to; the kernel closes it when this process dies, even
     by SIGKILL, where no `finally` or atexit runs. Nodes whose owner was killed outright used to
-    live on, holding their port, ~700 MB and some CPU, and skewed the benchmarks run beside them.
-    Stop it with `disarm` once the group has ended as planned.
+    live on, holding their port, ~700 MB and some CPU, and skewed the benchmarks run beside them; and
+    their data directories stayed in /tmp, one per test run (59 here after a day). Stop it with
+    `disarm` once the group has ended as planned.
     """
-    return subprocess.Popen(["sh", "-c", f"read _; kill -9 -{group}"],
+    # A second's pause: a write the killed node had under way may still create a file.
+    then = f"; sleep 1; rm -rf -- {shlex.quote(str(remove))}" if remove else ""
+    return subprocess.Popen(["sh", "-c", f"read _; kill -9 -{group}{then}"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
 
@@ -203,7 +210,7 @@ def _accepts(port: int) -> bool:
 @contextmanager
 def private_node(management: bool = False) -> Iterator[RabbitMQNode]:
     base = Path(tempfile.mkdtemp(prefix="herald-rabbitmq-"))
-    node = start_node(base, management_port=free_port() if management else None)
+    node = start_node(base, management_port=free_port() if management else None, scratch=True)
     try:
         yield node
     finally:

@@ -19,14 +19,15 @@ def alive(group: int) -> bool:
     return True
 
 
-async def assert_dies_with_its_owner(owner_script: str, start_timeout: float, what: str) -> None:
-    """Run `owner_script`, which prints the process group it started and then waits; SIGKILL it (no
-    finally, no atexit) and wait for that group to be gone."""
+async def assert_dies_with_its_owner(owner_script: str, start_timeout: float, what: str) -> list[str]:
+    """Run `owner_script`, which prints the process group it started (and anything more, returned, on the
+    same line) and then waits; SIGKILL it (no finally, no atexit) and wait for that group to be gone."""
     owner = await asyncio.create_subprocess_exec(sys.executable, "-c", owner_script, cwd=ROOT,
                                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert owner.stdout is not None
-        group = int(await asyncio.wait_for(owner.stdout.readline(), timeout=start_timeout))
+        first, *more = (await asyncio.wait_for(owner.stdout.readline(), timeout=start_timeout)).decode().split()
+        group = int(first)
         assert alive(group)
         owner.kill()
         await owner.wait()
@@ -35,3 +36,4 @@ async def assert_dies_with_its_owner(owner_script: str, start_timeout: float, wh
         if owner.returncode is None:
             owner.kill()
             await owner.wait()
+    return more
