@@ -12,7 +12,7 @@ import json
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import aio_pika
 import aiohttp
@@ -52,26 +52,23 @@ class LatencyRun:
     rounds: list[dict[str, float]] = field(default_factory=list)  # each round's p50 and p99 (ms)
 
 
-class Side(Protocol):
+class Side:
     """One end-to-end path with its sessions open: `send(mark)` starts one event towards a session."""
 
     pool: SessionPool
-    pids: dict[str, int]  # the processes it costs, for the CPU shares
-    sent_at: dict[int, float]
-    post_ms: dict[int, float]
-    refused: set[int]
-
-    async def send(self, mark: int) -> None: ...
-
-
-class Herald:
-    """User events (`{"user": U}`), one session per user, so each travels inbox -> relay -> session queue."""
 
     def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
+        self.pids = pids  # the processes it costs, for the CPU shares
         self.sent_at: dict[int, float] = {}
-        self.post_ms: dict[int, float] = {}
+        self.post_ms: dict[int, float] = {}  # how long each POST took to its 202 (Herald only)
         self.refused: set[int] = set()
+
+    async def send(self, mark: int) -> None:
+        raise NotImplementedError
+
+
+class Herald(Side):
+    """User events (`{"user": U}`), one session per user, so each travels inbox -> relay -> session queue."""
 
     async def open(self, exits: AsyncExitStack, chat_url: str, notifier_url: str, api_key: str, amqp_url: str,
                    sessions: int, tag: str) -> Herald:
@@ -97,14 +94,8 @@ class Herald:
         self.post_ms[mark] = (time.perf_counter() - started) * 1000
 
 
-class Bridge:
+class Bridge(Side):
     """The same load through the direct bridge, fed by confirmed raw aio-pika publishes."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self.sent_at: dict[int, float] = {}
-        self.post_ms: dict[int, float] = {}  # the bridge has no POST
-        self.refused: set[int] = set()
 
     async def open(self, exits: AsyncExitStack, bridge_url: str, amqp_url: str, queue: str, sessions: int) -> Bridge:
         self.pool = SessionPool(bridge_url)
