@@ -209,7 +209,8 @@ def _accepts(port: int) -> bool:
 
 @contextmanager
 def private_node(management: bool = False) -> Iterator[RabbitMQNode]:
-    base = Path(tempfile.mkdtemp(prefix="herald-rabbitmq-"))
+    # HERALD_SCRATCH_DIR: where a test run keeps its scratch, so that it can check none is left behind.
+    base = Path(tempfile.mkdtemp(prefix="herald-rabbitmq-", dir=os.environ.get("HERALD_SCRATCH_DIR")))
     node = start_node(base, management_port=free_port() if management else None, scratch=True)
     try:
         yield node
