@@ -44,10 +44,13 @@ class SessionDelivery:
             log.error("event %s reached session %s, which it is not for; showing it to nobody", event.id, session_id)
             await message.ack()
             return
-        if decision is SessionDecision.SHOW and not await self._show(session, event):
-            await self._retry_or_give_up(event, message)
-            return
-        record.mark_shown(event, at=time.monotonic())
+        if decision is SessionDecision.SHOW:
+            if not await self._show(session, event):
+                await self._retry_or_give_up(event, message)
+                return
+            # Only when shown now: marking an already shown copy again would put the event twice in
+            # the record's replay, and a reconnect would emit it twice.
+            record.mark_shown(event, at=time.monotonic())
         await message.ack()
 
     async def show_here(self, user: str, event: Event) -> bool:
