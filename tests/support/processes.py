@@ -113,18 +113,19 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
 
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         env: Mapping[str, str] | None = None) -> Iterator[Service]:
+         env: Mapping[str, str] | None = None, app: Path | None = None) -> Iterator[Service]:
     """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
-    (or overrides) its environment."""
+    (or overrides) its environment; `app` is another Chainlit app than the demo's."""
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
 
     def start(port: int) -> AbstractContextManager[Service]:
-        command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
+        app_path = str(app or ROOT / "services/chat/app.py")
+        command = [sys.executable, "-m", "services.chat", app_path, "--host", "127.0.0.1", "--port", str(port)]
         if chainlit_run:
-            command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
+            command[1:4] = ["-m", "chainlit", "run", app_path, "--headless"]
         return running(name, command, env, chat_dir, "/auth/config", port)
 
     with ExitStack() as stack:
