@@ -11,9 +11,11 @@ import asyncio
 import uuid
 from pathlib import Path
 
+import aio_pika
 import httpx
 import pytest
 
+from shared.events import EventRequest
 from shared.topology import session_queue_name
 from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
@@ -85,6 +87,24 @@ async def test_a_session_event_reaches_only_that_session_of_its_owner(
     await settled(publisher, bob, bobs)
     assert first.emitted_ids() == [] and second.emitted_ids() == [mine] and bobs.emitted_ids() == []
     assert "another user" in (await dead_letter_reasons(amqp_url)).get(stolen, "")
+
+
+async def test_an_event_for_another_user_in_a_tabs_queue_is_not_shown(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher, amqp_url: str) -> None:
+    """The routing keys keep another user's session event out of a tab's queue; should one get in
+    anyway (a binding made by mistake, a message put there by hand), the chat shows it to nobody."""
+    alice, bob = fresh_user("alice"), fresh_user("bob")
+    tab = await tabs.open(replicas[0], alice)
+    forged = [EventRequest.model_validate({"target": target, "body": "not alice's"}).to_event("forger")
+              for target in ({"user": bob, "session": tab.session_id}, {"user": bob})]
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for event in forged:
+            await channel.default_exchange.publish(aio_pika.Message(event.to_wire(), message_id=event.id),
+                                                   routing_key=session_queue_name(tab.session_id))
+    await settled(publisher, alice, tab)
+    assert tab.emitted_ids() == []
 
 
 async def test_a_session_event_waits_for_its_tab_to_reconnect(
