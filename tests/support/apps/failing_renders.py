@@ -3,6 +3,7 @@ the file named by HERALD_TEST_FAIL_RENDERS exists: the author-rename function, w
 to every message it renders, raises. It is set on Chainlit's config directly: `@cl.author_rename`
 wraps it in a handler that logs and swallows the exception."""
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -21,7 +22,7 @@ attach(settings)
 
 
 async def rename(author: str) -> str:
-    if FAIL_WHILE.exists():
+    if await asyncio.to_thread(FAIL_WHILE.exists):  # a stat, off the event loop
         raise RuntimeError("rendering fails on purpose (tests/support/apps/failing_renders.py)")
     return author
 
