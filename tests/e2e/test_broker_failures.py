@@ -28,6 +28,7 @@ from shared.topology import inbox_queue_name, session_queue_name
 from tests.conftest import Keys
 from tests.support import processes
 from tests.support.broker_probe import consumer_count, dead_letter_reasons, queued_ids
+from tests.support.chat_client import login_by_header, open_tab
 from tests.support.problems import assert_problem
 from tests.support.restartable_broker import RestartableBroker
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
@@ -111,7 +112,8 @@ async def test_an_event_a_full_inbox_refuses_is_503_and_dead_lettered(stack: Sta
 
 
 def claimed(state_db: Path, key: str) -> bool:
-    """The notifier holds `key` for a request still publishing (claimed, no answer yet)."""
+    """The notifier holds `key` for a request still publishing (claimed, no answer yet), as its state
+    file says (services/notifier/idempotency.py): so a repeat is sent only once the first is in flight."""
     with sqlite3.connect(state_db) as db:
         row = db.execute("SELECT answer IS NULL FROM answers WHERE key = ?", (key,)).fetchone()
     return bool(row and row[0])
@@ -154,13 +156,14 @@ async def test_while_the_broker_confirms_nothing_a_request_is_503_and_its_repeat
 
     # The claims were released: the retries are served afresh, and accepted once the broker confirms
     # (it may still be confirming the first attempt: a 503 until then).
-    async def accepted(send: Any) -> bool:
-        return bool((await send()).status_code == 202)
+    async def event_retried() -> bool:
+        return (await post(stack.notifier, "/v1/events", keys.publisher, event)).status_code == 202
 
-    await eventually(lambda: accepted(lambda: post(stack.notifier, "/v1/events", keys.publisher, event)),
-                     timeout=20, what="the retried event to be accepted")
-    await eventually(lambda: accepted(lambda: post_webhook_async(stack.notifier, pull_request, delivery)),
-                     timeout=20, what="the retried delivery to be accepted")
+    async def delivery_retried() -> bool:
+        return (await post_webhook_async(stack.notifier, pull_request, delivery)).status_code == 202
+
+    await eventually(event_retried, timeout=20, what="the retried event to be accepted")
+    await eventually(delivery_retried, timeout=20, what="the retried delivery to be accepted")
     # The frozen attempts reached the broker when it woke, so the event was published twice: the tab
     # shows it once. The batch's other event, answered 503, was published all the same (a client
     # retrying it is served once too).
@@ -193,6 +196,12 @@ async def test_events_accepted_just_before_a_broker_crash_are_shown_after_it(
     stack.broker.start()
     await processes.notifier_linked(stack.notifier)
     after = await stack.publisher.send({"group": group}, "to the group, after the restart")
+
+    # The chat's link may come back later than the notifier's. A tab that connects before it does is
+    # taken up when it does (Delivery._resume), so a probe tab of another user shows when it is back.
+    probe = await open_tab(stack.chat.url, await login_by_header(stack.chat.url, fresh_user("probe")))
+    tabs.opened.append(probe)
+    await tabs.ready(probe, timeout=60)
 
     await tab.connect()  # the same session: the chat takes up its queue and the member's inbox
     await tabs.ready(tab)
