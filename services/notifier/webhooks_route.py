@@ -2,9 +2,10 @@
 
 No API key: the signature is the authentication. The checks run in this order, each with its answer:
 404 unknown or disabled source (the same words for both), 413 body too large, 401 bad signature or
-stale timestamp, 400 body not JSON, 422 no valid event from the template, 200 a delivery the template
-ignores (GitHub's ping), 200 a delivery id seen before, 409 the same delivery id still in flight,
-then 202 once the broker has confirmed (503 with Retry-After when it does not).
+stale timestamp (429 instead of 404 or 401 once the client's address is over its failed-authentication
+limit), 429 the source over its rate limit, 400 body not JSON, 422 no valid event from the template,
+200 a delivery the template ignores (GitHub's ping), 200 a delivery id seen before, 409 the same
+delivery id still in flight, then 202 once the broker has confirmed (503 with Retry-After when it does not).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from services.notifier.problems import Problem
 from services.notifier.publishing import Dedupe, publish_once
+from services.notifier.rate_limits import client_address
 from services.notifier.request_body import read_limited
 from services.notifier.webhooks import (
     Ignored,
@@ -47,6 +49,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"description": "The same delivery is still being published; retry shortly."},
     413: {"description": "The body is over HERALD_WEBHOOK_MAX_REQUEST_BYTES."},
     422: {"description": "The payload cannot become an event (e.g. its sender is not mapped to a target)."},
+    429: {"description": "The source, or this address's failed attempts, over the rate limit; see Retry-After."},
     503: {"description": "The broker did not confirm; retry after Retry-After."},
 }
 
@@ -64,9 +67,16 @@ async def receive_webhook(request: Request, source: str) -> JSONResponse:
     config: SourceConfig | None = state.webhook_sources.enabled(source)
     if config is None:
         log.info("webhook: no enabled source %r", source[:64])
+        state.rate_limits.charge_failure(client_address(request))  # probing for sources: 429 past the limit
         raise Problem(404, NO_SUCH_SOURCE)
     body = await read_limited(request, state.settings.webhook_max_request_bytes)
-    delivery = _verified(config, body, request.headers)
+    try:
+        delivery = _verified(config, body, request.headers)
+    except Problem as problem:
+        if problem.status == 401:  # guessing signatures costs the sender's address, not the source's budget
+            state.rate_limits.charge_failure(client_address(request))
+        raise
+    state.rate_limits.charge_source(config.name, config.rate_limit)
     outcome = _rendered(config, delivery)
     if isinstance(outcome, Ignored):
         log.info("webhook %s: delivery %s ignored: %s", config.name, delivery.delivery_id, outcome.reason)
