@@ -81,6 +81,15 @@ class Exceeded:
         }, type=QUOTA_EXCEEDED, **{"violated-policies": [self.policy]})
 
 
+class _Entry:
+    __slots__ = ("bucket", "limit", "refused")
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self.bucket = StateBucket([limit.rate()], algorithm=TokenBucket())
+        self.refused = False  # the last request was refused: log only the first of a run
+
+
 class BucketTable:
     """A token bucket per name, each with the limit it is asked with; at most `max_names` of them."""
 
@@ -88,24 +97,24 @@ class BucketTable:
         self.policy = policy
         self._max_names = max_names
         self._clock = clock
-        self._buckets: OrderedDict[str, tuple[RateLimit, StateBucket, bool]] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def take(self, name: str, limit: RateLimit) -> Exceeded | None:
         """Take a token from `name`'s bucket; None when there was one, else the refusal."""
-        entry = self._buckets.get(name)
-        if entry is None or entry[0] != limit:  # new, or its limit changed in the file: a fresh bucket
-            entry = (limit, StateBucket([limit.rate()], algorithm=TokenBucket()), False)
-        else:
-            self._buckets.move_to_end(name)
-        _, bucket, was_refused = entry
-        decision = bucket.put_decision(RateItem(name, self._clock()))
+        entry = self._entries.get(name)
+        if entry is None or (entry.limit is not limit and entry.limit != limit):  # new, or changed in the file
+            entry = self._entries[name] = _Entry(limit)
+            if self._max_names is not None and len(self._entries) > self._max_names:
+                self._entries.popitem(last=False)
+        elif self._max_names is not None:
+            self._entries.move_to_end(name)
+        decision = entry.bucket.put_decision(RateItem(name, self._clock()))
         assert isinstance(decision, Decision)  # an in-memory store decides synchronously
-        self._buckets[name] = (limit, bucket, not decision.allowed)
-        if self._max_names is not None and len(self._buckets) > self._max_names:
-            self._buckets.popitem(last=False)
         if decision.allowed:
+            entry.refused = False
             return None
-        if not was_refused:  # once per run of refusals, so a flood does not flood the log too
+        if not entry.refused:  # once per run of refusals, so a flood does not flood the log too
+            entry.refused = True
             log.warning("rate limit: %s %s is over %g/s (burst %d); answering 429", self.policy, name,
                         limit.per_second, limit.burst)
         wait_ms = decision.retry_after_ms if decision.retry_after_ms is not None else 1000
