@@ -11,7 +11,8 @@ delivery id still in flight, then 202 once the broker has confirmed (503 with Re
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -65,17 +66,15 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 async def receive_webhook(request: Request, source: str) -> JSONResponse:
     state = request.app.state
     config: SourceConfig | None = state.webhook_sources.enabled(source)
+    # Probing for sources and guessing signatures cost the client's address (429 past its limit, and
+    # then not logged per request), never the source's own budget.
+    failed = partial(state.rate_limits.charge_failure, client_address(request))
     if config is None:
+        failed()
         log.info("webhook: no enabled source %r", source[:64])
-        state.rate_limits.charge_failure(client_address(request))  # probing for sources: 429 past the limit
         raise Problem(404, NO_SUCH_SOURCE)
     body = await read_limited(request, state.settings.webhook_max_request_bytes)
-    try:
-        delivery = _verified(config, body, request.headers)
-    except Problem as problem:
-        if problem.status == 401:  # guessing signatures costs the sender's address, not the source's budget
-            state.rate_limits.charge_failure(client_address(request))
-        raise
+    delivery = _verified(config, body, request.headers, failed)
     state.rate_limits.charge_source(config.name, config.rate_limit)
     outcome = _rendered(config, delivery)
     if isinstance(outcome, Ignored):
@@ -92,10 +91,12 @@ async def receive_webhook(request: Request, source: str) -> JSONResponse:
     return JSONResponse(published.answer, status_code=202)
 
 
-def _verified(source: SourceConfig, body: bytes, headers: Mapping[str, str]) -> VerifiedDelivery:
+def _verified(source: SourceConfig, body: bytes, headers: Mapping[str, str],
+              failed: Callable[[], None]) -> VerifiedDelivery:
     try:
         return verify_delivery(source, body, headers)
     except VerificationError as exc:
+        failed()
         # The reasons name headers and checks, never a secret or a signature (see webhooks.errors).
         log.warning("webhook %s: refused a delivery: %s", source.name, exc.reason)
         raise Problem(401, f"The delivery is not signed by this source: {exc.reason}.", headers=_CHALLENGE) from None
