@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from services.notifier.api_keys import PUBLISH_EVENTS
 from services.notifier.auth import authenticated
+from services.notifier.event_ids import event_from
 from services.notifier.events_route import dedupe_keys, idempotency_key_of
 from services.notifier.openapi import IDEMPOTENCY_KEY_HEADER, json_body
 from services.notifier.problems import Problem, problem_body, validation_problem
@@ -64,7 +65,7 @@ async def publish_batch(request: Request) -> Response:
     copies: list[tuple[int, int]] = []
     for index, item in enumerate(items):
         try:
-            event = EventRequest.model_validate(item).to_event(source=key.name)
+            event = event_from(EventRequest.model_validate(item), key.name)
         except ValidationError as exc:
             results[index] = _rejected(index, validation_problem(exc, prefix=("events", index)))
             continue

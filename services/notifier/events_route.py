@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.notifier.api_keys import PUBLISH_EVENTS
 from services.notifier.auth import authenticated
+from services.notifier.event_ids import event_from, scoped_event_id
 from services.notifier.openapi import IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY, json_body
 from services.notifier.problems import Problem, validation_problem
 from services.notifier.publishing import Dedupe, publish_once
@@ -32,7 +33,7 @@ async def publish_event(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     payload = await read_json(request, settings.max_request_bytes)
     try:
-        event = EventRequest.model_validate(payload).to_event(source=key.name)
+        event = event_from(EventRequest.model_validate(payload), key.name)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
     dedupe = Dedupe(dedupe_keys(key.name, idempotency_key, payload), settings.idempotency_hours * 3600,
@@ -52,11 +53,11 @@ def idempotency_key_of(request: Request) -> str | None:
 
 
 def dedupe_keys(source: str, idempotency_key: str | None, payload: Any) -> list[str]:
-    """Idempotency keys are per API key; event ids given by the client are global, like the events."""
+    """Idempotency keys and client-given event ids are both per API key (see event_ids.py)."""
     keys = []
     if idempotency_key:
         keys.append(f"idempotency:{source}:{idempotency_key}")
     if isinstance(payload, dict) and payload.get("id"):
-        keys.append(f"event:{payload['id']}")
+        keys.append(f"event:{scoped_event_id(source, str(payload['id']))}")
     return keys
 

@@ -2,21 +2,24 @@
 
 No API key: the signature is the authentication. The checks run in this order, each with its answer:
 404 unknown or disabled source (the same words for both), 413 body too large, 401 bad signature or
-stale timestamp, 400 body not JSON, 422 no valid event from the template, 200 a delivery the template
-ignores (GitHub's ping), 200 a delivery id seen before, 409 the same delivery id still in flight,
-then 202 once the broker has confirmed (503 with Retry-After when it does not).
+stale timestamp (429 instead of 404 or 401 once the client's address is over its failed-authentication
+limit), 429 the source over its rate limit, 400 body not JSON, 422 no valid event from the template,
+200 a delivery the template ignores (GitHub's ping), 200 a delivery id seen before, 409 the same
+delivery id still in flight, then 202 once the broker has confirmed (503 with Retry-After when it does not).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from services.notifier.problems import Problem
 from services.notifier.publishing import Dedupe, publish_once
+from services.notifier.rate_limits import client_address
 from services.notifier.request_body import read_limited
 from services.notifier.webhooks import (
     Ignored,
@@ -47,6 +50,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"description": "The same delivery is still being published; retry shortly."},
     413: {"description": "The body is over HERALD_WEBHOOK_MAX_REQUEST_BYTES."},
     422: {"description": "The payload cannot become an event (e.g. its sender is not mapped to a target)."},
+    429: {"description": "The source, or this address's failed attempts, over the rate limit; see Retry-After."},
     503: {"description": "The broker did not confirm; retry after Retry-After."},
 }
 
@@ -62,11 +66,16 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 async def receive_webhook(request: Request, source: str) -> JSONResponse:
     state = request.app.state
     config: SourceConfig | None = state.webhook_sources.enabled(source)
+    # Probing for sources and guessing signatures cost the client's address (429 past its limit, and
+    # then not logged per request), never the source's own budget.
+    failed = partial(state.rate_limits.charge_failure, client_address(request))
     if config is None:
+        failed()
         log.info("webhook: no enabled source %r", source[:64])
         raise Problem(404, NO_SUCH_SOURCE)
     body = await read_limited(request, state.settings.webhook_max_request_bytes)
-    delivery = _verified(config, body, request.headers)
+    delivery = _verified(config, body, request.headers, failed)
+    state.rate_limits.charge_source(config.name, config.rate_limit)
     outcome = _rendered(config, delivery)
     if isinstance(outcome, Ignored):
         log.info("webhook %s: delivery %s ignored: %s", config.name, delivery.delivery_id, outcome.reason)
@@ -82,10 +91,12 @@ async def receive_webhook(request: Request, source: str) -> JSONResponse:
     return JSONResponse(published.answer, status_code=202)
 
 
-def _verified(source: SourceConfig, body: bytes, headers: Mapping[str, str]) -> VerifiedDelivery:
+def _verified(source: SourceConfig, body: bytes, headers: Mapping[str, str],
+              failed: Callable[[], None]) -> VerifiedDelivery:
     try:
         return verify_delivery(source, body, headers)
     except VerificationError as exc:
+        failed()
         # The reasons name headers and checks, never a secret or a signature (see webhooks.errors).
         log.warning("webhook %s: refused a delivery: %s", source.name, exc.reason)
         raise Problem(401, f"The delivery is not signed by this source: {exc.reason}.", headers=_CHALLENGE) from None
