@@ -22,7 +22,7 @@ from pydantic import (
     Tag,
     model_validator,
 )
-from pydantic_core import PydanticSerializationError, to_json
+from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from shared.json_bounds import nests_deeper_than
 
@@ -133,22 +133,9 @@ Target = Annotated[
 ]
 
 
-def _utf8_size(text: str) -> int:
-    try:
-        return len(text.encode())
-    except UnicodeEncodeError:  # a lone surrogate: Python's json module reads "\ud800", JSON writers refuse it
-        raise ValueError("holds a lone UTF-16 surrogate, which is not text") from None
-
-
-def _utf8(text: str) -> str:
-    _utf8_size(text)
-    return text
-
-
 def _body_within_limit(body: str) -> str:
-    size = _utf8_size(body)
-    if size > MAX_BODY_BYTES:
-        raise ValueError(f"body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes")
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise ValueError(f"body is {len(body.encode())} bytes; the limit is {MAX_BODY_BYTES} bytes")
     return body
 
 
@@ -156,15 +143,18 @@ def _data_within_limits(data: dict[str, Any]) -> dict[str, Any]:
     if nests_deeper_than(data, MAX_DATA_DEPTH):
         raise ValueError(f"data nests deeper than {MAX_DATA_DEPTH} levels")
     try:
-        size = len(to_json(data))  # the serializer of Event.to_wire: integers of any size, exactly
+        wire = to_json(data)  # the serializer of Event.to_wire: integers of any size, exactly
     except PydanticSerializationError as exc:  # a lone surrogate
         raise ValueError(f"data cannot be written as JSON: {exc}") from None
-    if size > MAX_DATA_BYTES:
-        raise ValueError(f"data is {size} bytes as JSON; the limit is {MAX_DATA_BYTES} bytes")
+    if len(wire) > MAX_DATA_BYTES:
+        raise ValueError(f"data is {len(wire)} bytes as JSON; the limit is {MAX_DATA_BYTES} bytes")
+    try:
+        from_json(wire)  # the parser of Event.from_wire, in the chat: it takes integers up to 4,300 digits
+    except ValueError as exc:
+        raise ValueError(f"data cannot be read back from JSON: {exc}") from None
     return data
 
 
-Title = Annotated[str, StringConstraints(max_length=256), AfterValidator(_utf8)]
 Body = Annotated[
     str,
     StringConstraints(min_length=1),
@@ -184,7 +174,7 @@ class EventRequest(_Strict):
 
     id: EventId | None = Field(default=None, description="Unique id; generated when omitted.")
     target: Target
-    title: Title | None = None
+    title: Annotated[str, StringConstraints(max_length=256)] | None = None
     body: Body
     severity: Severity = Severity.INFO
     ttl_seconds: Annotated[int, Field(gt=0, le=30 * 24 * 3600)] | None = None

@@ -81,7 +81,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
-            headers["Allow"] = ", ".join(sorted(_methods_at(request)))
+            headers["Allow"] = ", ".join(_methods_at(request))
         return problem_response(exc.status_code, str(exc.detail), headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -103,12 +103,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def _methods_at(request: Request) -> set[str]:
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _methods_at(request: Request) -> list[str]:
     """Every method some route serves at this path. Starlette's own 405 names only the first such route's
-    (`PUT` where `PUT` and `DELETE` share a path), and RFC 9110 wants them all in `Allow`."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return methods
+    (`PUT` where `PUT` and `DELETE` share a path), and RFC 9110 wants them all in `Allow`. Each method is
+    tried against the routes (FastAPI wraps included routers, so the routes' own methods are not at hand)."""
+    routes = request.app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]
