@@ -1,4 +1,4 @@
-"""How deep parsed JSON nests, measured without recursion.
+"""How deep parsed JSON nests, and how long its integers are, measured without recursion.
 
 Every JSON parser and serializer on an event's way has its own depth limit, and they differ:
 the notifier's orjson reads 1,024 levels but writes 255, pydantic's serializer writes 256, the chat's
@@ -24,4 +24,19 @@ def nests_deeper_than(value: Any, limit: int) -> bool:
         if depth > limit:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def has_integer_longer_than(value: Any, digits: int) -> bool:
+    """True when `value` holds an integer (not a bool) of more than `digits` digits."""
+    bound = 10**digits
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= bound:
+            return True
     return False

@@ -11,6 +11,7 @@ from shared.events import (
     MAX_BODY_BYTES,
     MAX_DATA_BYTES,
     MAX_DATA_DEPTH,
+    MAX_DATA_INTEGER_DIGITS,
     BroadcastTarget,
     Event,
     EventRequest,
@@ -93,8 +94,8 @@ def through_the_wire(data: dict[str, Any]) -> dict[str, Any] | None:
 EDGES: dict[str, Any] = {
     "unicode": "é 😀 \u202e right-to-left \u0000 nul \ufeff \U0010ffff",
     "keys": {"": 0, "😀": 1, "\u0000": 2},
-    "past 64 bits": [2**64, -(2**63) - 1, 2**200, -(10**4299)],
-    "4,300 digits, the chat decoder's most": 10**4299,
+    "past 64 bits": [2**64, -(2**63) - 1, 2**200, 10**400 // 10**302],
+    "99 digits, the most": [10**99 - 1, -(10**99) + 1],
     "floats": [1.7976931348623157e308, 5e-324, -0.0, 0.1],
     "scalars": [True, False, None, ""],
 }
@@ -116,7 +117,8 @@ def test_data_at_every_limit_survives_the_wire_exactly() -> None:
     (nested_data(5000), f"data nests deeper than {MAX_DATA_DEPTH} levels"),
     ({"pad": "x" * (MAX_DATA_BYTES - len('{"pad":""}') + 1)}, f"the limit is {MAX_DATA_BYTES} bytes"),
     ({"pad": "é" * ((MAX_DATA_BYTES - len('{"pad":""}')) // 2 + 1)}, f"the limit is {MAX_DATA_BYTES} bytes"),
-    ({"n": 10**4300}, "cannot be read back"),  # 4,301 digits: the chat's decoder would dead-letter it
+    ({"n": [1, {"m": -(10**MAX_DATA_INTEGER_DIGITS)}]}, "integer of over 99 digits"),  # socket.io clients refuse it
+    ({"n": 10**4300}, "integer of over 99 digits"),  # 4,301 digits: the chat's decoder would dead-letter it
     ({"s": "\ud800"}, "cannot be written as JSON"),
 ])
 def test_data_past_a_limit_is_refused_naming_it(data: dict[str, Any], complaint: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.json_bounds import nests_deeper_than
+from shared.json_bounds import has_integer_longer_than, nests_deeper_than
 
 pytestmark = pytest.mark.unit
 
@@ -40,3 +40,10 @@ def test_the_deepest_branch_counts_wherever_it_is() -> None:
 
 def test_far_past_the_recursion_limit_is_measured_without_recursing() -> None:
     assert nests_deeper_than(nested(sys.getrecursionlimit() * 5), 64)
+
+
+def test_integer_length_is_found_anywhere_and_bools_and_floats_are_not_integers() -> None:
+    assert not has_integer_longer_than({"a": [99, -99, True, 1e300, "1" * 500]}, 2)
+    assert has_integer_longer_than({"a": [1, {"b": [-100]}]}, 2)
+    assert not has_integer_longer_than([10**99 - 1, -(10**99) + 1], 99)
+    assert has_integer_longer_than([10**99], 99)

@@ -150,7 +150,7 @@ async def test_a_body_past_orjsons_depth_is_a_422_not_a_400(notifier: Notifier) 
 
 
 async def test_integers_past_64_bits_are_published_exactly(notifier: Notifier) -> None:
-    numbers = [2**64, -(2**63) - 1, 10**40, 12345678901234567890, -(10**400)]  # orjson: float, or refused
+    numbers = [2**64, -(2**63) - 1, 10**40, 12345678901234567890, -(10**99) + 1]
     response = await notifier.post("/v1/events", event("numbers", data={"n": numbers, "text": "1" * 25}))
     assert response.status_code == 202, response.text
     [published] = notifier.broker.published
@@ -172,3 +172,11 @@ async def test_what_orjson_refuses_stays_refused_when_read_exactly(notifier: Not
     response = await notifier.http.post("/v1/events", content=body, headers={"content-type": "application/json"})
     assert "not valid JSON" in assert_problem(response, 400)["detail"]
     assert notifier.broker.published == []
+
+
+async def test_an_integer_past_a_floats_range_is_read_exactly_and_refused_by_the_contract(notifier: Notifier) -> None:
+    body = b'{"target": {"user": "alice"}, "body": "x", "data": {"n": ' + b"9" * 400 + b"}}"  # orjson refuses it
+    response = await notifier.http.post("/v1/events", content=body, headers={"content-type": "application/json"})
+    problem = assert_problem(response, 422)
+    assert problem["errors"] == [{"field": "data", "message": "Value error, data holds an integer of over 99 digits; "
+                                                             "send it as a string"}]
