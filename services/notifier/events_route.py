@@ -34,8 +34,8 @@ EVENT_PROBLEMS = {
     409: "A request with this Idempotency-Key or event id is still in flight; retry shortly.",
     413: "The body is over HERALD_MAX_REQUEST_BYTES.",
     415: "The body is not sent as application/json.",
-    422: "The event does not match the schema, or is over a limit (`data`: 32 levels, 32 KiB, numbers "
-         "below 2**63); `errors` names each field.",
+    422: "The event does not match the schema, or is over a limit (`data`: 32 levels, 32 KiB, integers of "
+         "at most 99 digits); `errors` names each field.",
     503: "The broker did not confirm the event; retry after Retry-After. The same id is safe to retry.",
 }
 

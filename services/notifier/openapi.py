@@ -29,8 +29,7 @@ _HEADERS_OF = {
     401: {"WWW-Authenticate": {"description": "The scheme to authenticate with.", "schema": {"type": "string"}}},
     503: {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}},
 }
-# What every operation may answer, whatever it is: FastAPI's own 422 for a malformed path (made a problem by
-# problems.py) and a failure of the notifier's own.
+# What every operation may answer, whatever it is: a failure of the notifier's own (problems.py).
 _ALWAYS = {500: "The notifier failed unexpectedly; the failure is logged (with the event id when known)."}
 
 
