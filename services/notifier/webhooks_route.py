@@ -112,6 +112,12 @@ def _rendered(source: SourceConfig, delivery: VerifiedDelivery) -> EventRequest 
         return render_delivery(source, delivery)
     except PayloadError as exc:
         raise _refused(source, delivery.delivery_id, exc) from None
+    except Exception:
+        # A template that fails on a payload shape nobody foresaw (a list where it expects text) is that
+        # payload's problem, not a 500: the sender is told, and the traceback logged for the template's fix.
+        log.exception("webhook %s: delivery %s: the template failed on the payload", source.name,
+                      delivery.delivery_id or "?")
+        raise Problem(422, "The delivery cannot become an event: the template failed on this payload.") from None
 
 
 def _refused(source: SourceConfig, delivery_id: str | None, exc: PayloadError) -> Problem:

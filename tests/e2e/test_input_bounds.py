@@ -16,7 +16,13 @@ from tests.support.chat_client import login, open_tab
 from tests.support.processes import Service
 from tests.support.routing_drivers import fresh_user, tab_ready
 from tests.support.waiting import wait_until
-from tests.support.webhook_senders import WebhookSources, post_webhook, standard_headers
+from tests.support.webhook_senders import (
+    WebhookSources,
+    fixture_payload,
+    github_headers,
+    post_webhook,
+    standard_headers,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -129,3 +135,12 @@ async def test_a_signed_webhook_body_past_the_depth_limit_is_a_400(
     at_limit = json.dumps({"event": "deploy", "data": nested(63, "bottom")}).encode()  # 64 levels in all
     response = post_webhook(notifier.url, "deploys", at_limit, standard_headers(webhook_sources.standard, at_limit))
     assert response.status_code == 202, response.text
+
+
+async def test_a_signed_payload_its_template_fails_on_is_a_422(
+        notifier: Service, webhook_sources: WebhookSources) -> None:
+    payload = fixture_payload("github/pull_request_merged.json")
+    payload["action"] = ["closed"]  # GitHub's template looked a list up in a set: a TypeError, and a 500
+    body = json.dumps(payload).encode()
+    response = post_webhook(notifier.url, "github", body, github_headers(webhook_sources.github_new, body))
+    assert_problem(response, 422, "the template failed on this payload")
