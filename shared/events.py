@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticSerializationError, to_json
 
-from shared.json_bounds import has_integer_longer_than, nests_deeper_than
+from shared.json_bounds import out_of_bounds
 
 # The wire format's version. Bump it only for a change old consumers cannot read; additive
 # optional fields keep the version.
@@ -143,10 +143,8 @@ def _body_within_limit(body: str) -> str:
 
 
 def _data_within_limits(data: dict[str, Any]) -> dict[str, Any]:
-    if nests_deeper_than(data, MAX_DATA_DEPTH):
-        raise ValueError(f"data nests deeper than {MAX_DATA_DEPTH} levels")
-    if has_integer_longer_than(data, MAX_DATA_INTEGER_DIGITS):
-        raise ValueError(f"data holds an integer of over {MAX_DATA_INTEGER_DIGITS} digits; send it as a string")
+    if (reason := out_of_bounds(data, MAX_DATA_DEPTH, MAX_DATA_INTEGER_DIGITS)) is not None:
+        raise ValueError(f"data {reason}")  # the README says what to do instead: strings for long numbers
     try:
         wire = to_json(data)  # the serializer of Event.to_wire: integers of any size, exactly
     except PydanticSerializationError as exc:  # a lone surrogate

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.json_bounds import has_integer_longer_than, nests_deeper_than
+from shared.json_bounds import nests_deeper_than, out_of_bounds
 
 pytestmark = pytest.mark.unit
 
@@ -43,7 +43,9 @@ def test_far_past_the_recursion_limit_is_measured_without_recursing() -> None:
 
 
 def test_integer_length_is_found_anywhere_and_bools_and_floats_are_not_integers() -> None:
-    assert not has_integer_longer_than({"a": [99, -99, True, 1e300, "1" * 500]}, 2)
-    assert has_integer_longer_than({"a": [1, {"b": [-100]}]}, 2)
-    assert not has_integer_longer_than([10**99 - 1, -(10**99) + 1], 99)
-    assert has_integer_longer_than([10**99], 99)
+    assert out_of_bounds({"a": [99, -99, True, 1e300, "1" * 500]}, 8, 2) is None
+    assert out_of_bounds({"a": [1, {"b": [-100]}]}, 8, 2) == "holds an integer of over 2 digits"
+    assert out_of_bounds([10**99 - 1, -(10**99) + 1], 8, 99) is None
+    assert out_of_bounds([10**99], 8, 99) == "holds an integer of over 99 digits"
+    assert out_of_bounds(10**99, 8, 99) == "is an integer of over 99 digits"
+    assert out_of_bounds([[[1]]], 2, 99) == "nests deeper than 2 levels"

@@ -178,5 +178,4 @@ async def test_an_integer_past_a_floats_range_is_read_exactly_and_refused_by_the
     body = b'{"target": {"user": "alice"}, "body": "x", "data": {"n": ' + b"9" * 400 + b"}}"  # orjson refuses it
     response = await notifier.http.post("/v1/events", content=body, headers={"content-type": "application/json"})
     problem = assert_problem(response, 422)
-    assert problem["errors"] == [{"field": "data", "message": "Value error, data holds an integer of over 99 digits; "
-                                                             "send it as a string"}]
+    assert problem["errors"] == [{"field": "data", "message": "Value error, data holds an integer of over 99 digits"}]
