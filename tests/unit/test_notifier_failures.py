@@ -97,18 +97,18 @@ async def test_one_events_unexpected_failure_in_a_batch_is_its_own_problem(
     answer = response.json()
     assert (answer["accepted"], answer["rejected"]) == (2, 1)
     first, failed, third = answer["results"]
-    assert first == {"index": 0, "id": "evt-b-0", "status": "accepted"}
-    assert third == {"index": 2, "id": "evt-b-2", "status": "accepted"}
-    assert failed["index"] == 1 and failed["id"] == "evt-b-1" and failed["status"] == "rejected"
-    assert failed["problem"]["status"] == 500 and "evt-b-1" in failed["problem"]["detail"]
-    assert [e.id for e in notifier.broker.published] == ["evt-b-0", "evt-b-2"]
+    assert first == {"index": 0, "id": "tests:evt-b-0", "status": "accepted"}
+    assert third == {"index": 2, "id": "tests:evt-b-2", "status": "accepted"}
+    assert failed["index"] == 1 and failed["id"] == "tests:evt-b-1" and failed["status"] == "rejected"
+    assert failed["problem"]["status"] == 500 and "tests:evt-b-1" in failed["problem"]["detail"]
+    assert [e.id for e in notifier.broker.published] == ["tests:evt-b-0", "tests:evt-b-2"]
     assert any("evt-b-1" in r.getMessage() and r.exc_info for r in caplog.records)
 
     # The retry a client makes of the failed one alone publishes it once the fault is gone.
     notifier.broker.published.clear()
     retried = await notifier.post("/v1/events/batch", {"events": [event("fixed", "evt-b-1")]})
     assert retried.status_code == 202, retried.text
-    assert [e.id for e in notifier.broker.published] == ["evt-b-1"]
+    assert [e.id for e in notifier.broker.published] == ["tests:evt-b-1"]
 
 
 async def test_a_failure_before_an_event_has_an_id_is_still_that_events_problem(
