@@ -71,7 +71,7 @@ async def test_no_password_reaches_the_logs(amqp_url: str, keys: Keys, users_fil
     refused_login = str(broker.with_user(f"nobody-{secrets.token_hex(4)}").with_password(password))
     closed_port = f"amqp://herald:{password}@127.0.0.1:{free_port()}/"
     with processes.notifier(refused_login, keys.file, workdir, ready_path="/healthz") as notifier, \
-            processes.chat(closed_port, users_file, workdir, name="secret-chat") as chat:
+            processes.chat(closed_port, users_file, workdir, name="secret-chat", ready_path="/herald/healthz") as chat:
         async def both_retried() -> bool:
             return (await failed_attempts(notifier, "/healthz") >= 2
                     and await failed_attempts(chat, "/herald/healthz") >= 2)

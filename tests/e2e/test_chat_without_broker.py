@@ -25,6 +25,7 @@ from tests.support.waiting import eventually, wait_until
 pytestmark = pytest.mark.e2e
 
 HEADER_LOGIN = {"HERALD_AUTH_MODE": "header"}
+SERVING = "/auth/config"  # the chat's API answers: it serves, whether or not delivery is live
 
 
 @pytest.fixture
@@ -73,7 +74,8 @@ async def test_the_chat_serves_before_its_broker_exists_and_delivers_once_it_doe
         waited = await publisher.send({"user": user}, "from before")
         broker.stop()
 
-        with processes.chat(broker.url, users_file, workdir, name="offline-chat", env=HEADER_LOGIN) as chat:
+        with processes.chat(broker.url, users_file, workdir, name="offline-chat", env=HEADER_LOGIN,
+                            ready_path=SERVING) as chat:
             # Serving with no broker at all: the login page, Chainlit's API, Herald's health.
             page = await get(chat, "/login")
             assert page.status_code == 200 and "<html" in page.text.lower()
@@ -131,7 +133,8 @@ async def poll_http(chat: processes.Service, until: asyncio.Event) -> list[str]:
 async def test_tabs_and_the_app_ride_out_a_broker_stop_and_start(
         broker: RestartableBroker, keys: Keys, users_file: Path, workdir: Path, offline_tabs: Tabs) -> None:
     user = fresh_user("outage")
-    with processes.chat(broker.url, users_file, workdir, name="outage-chat", env=HEADER_LOGIN) as chat:
+    with processes.chat(broker.url, users_file, workdir, name="outage-chat", env=HEADER_LOGIN,
+                        ready_path=SERVING) as chat:
         broker.start()
         with processes.notifier(broker.url, keys.file, workdir,
                                 env={"HERALD_PUBLISH_TIMEOUT_SECONDS": "10"}) as notifier:

@@ -97,9 +97,10 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
 
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         env: Mapping[str, str] | None = None) -> Iterator[Service]:
+         env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz") -> Iterator[Service]:
     """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
-    (or overrides) its environment."""
+    (or overrides) its environment. It serves without its broker; by default this returns once delivery
+    is live too (its broker link up, its queues declared), or with `ready_path="/auth/config"` once it serves."""
     port = free_port()
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
@@ -108,7 +109,7 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
         command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
-    with running(name, command, env, chat_dir, "/auth/config", port) as service:
+    with running(name, command, env, chat_dir, ready_path, port) as service:
         yield service
 
 
