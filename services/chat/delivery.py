@@ -240,7 +240,8 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Deliver
     if settings.session_timeout_seconds:
         chainlit_config.project.session_timeout = settings.session_timeout_seconds
     session_timeout = int(chainlit_config.project.session_timeout)
-    mask_secrets_in(logging.getLogger())  # the app's own handlers too, under `chainlit run`
+    for logger in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):  # their own handlers under `chainlit run`
+        mask_secrets_in(logging.getLogger(logger))
     link = BrokerLink(settings.amqp_url, "herald-chat")
     delivery = Delivery(settings, link, session_timeout)
     restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)
