@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -15,8 +16,8 @@ from services.notifier.api_keys_file import ApiKeysFile
 from services.notifier.config import NotifierSettings
 from services.notifier.groups import GroupStore
 from services.notifier.idempotency import AnswerStore
-from services.notifier.openapi import install_openapi
-from services.notifier.problems import install_problem_handlers, problem_response
+from services.notifier.openapi import install_openapi, schema_ref
+from services.notifier.problems import PROBLEM_JSON, ProblemDetails, install_problem_handlers, problem_response
 from services.notifier.publisher import EventPublisher
 from services.notifier.rate_limits import RateLimit, RateLimits
 from services.notifier.state_db import open_state_db
@@ -68,16 +69,21 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.include_router(groups_route.router)
     app.include_router(webhooks_route.router)
 
-    @app.get("/healthz", summary="The process is up")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", summary="The process is up; says whether the broker link is")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "broker": app.state.publisher.link.status().as_json()}
 
-    @app.get("/readyz", summary="The broker link is up")
+    @app.get("/readyz", summary="The broker link is up and events can be published",
+             responses={503: {"description": "Not connected to the broker yet, or no longer.",
+                              "content": {PROBLEM_JSON: {"schema": schema_ref(ProblemDetails)}}}})
     async def readyz() -> JSONResponse:
         if app.state.publisher.ready:
             return JSONResponse({"status": "ready"})
-        return problem_response(503, "The notifier is not connected to the broker yet.",
-                                headers={"Retry-After": str(settings.retry_after_seconds)})
+        status = app.state.publisher.link.status()
+        detail = ("The notifier is not connected to the broker" +
+                  (f" (down for {status.down_for_seconds:.0f} s)." if status.down_for_seconds is not None else "."))
+        return problem_response(503, detail, headers={"Retry-After": str(settings.retry_after_seconds)},
+                                broker=status.as_json())
 
     return app
 

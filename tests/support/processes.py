@@ -113,9 +113,10 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
 
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         env: Mapping[str, str] | None = None) -> Iterator[Service]:
+         env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz") -> Iterator[Service]:
     """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
-    (or overrides) its environment."""
+    (or overrides) its environment. It serves without its broker; by default this returns once delivery
+    is live too (its broker link up, its queues declared), or with `ready_path="/auth/config"` once it serves."""
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
     chat_dir = workdir / name
@@ -125,7 +126,7 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
         command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
         if chainlit_run:
             command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
-        return running(name, command, env, chat_dir, "/auth/config", port)
+        return running(name, command, env, chat_dir, ready_path, port)
 
     with ExitStack() as stack:
         yield on_a_free_port(stack, start)
