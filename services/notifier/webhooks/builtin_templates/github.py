@@ -94,8 +94,9 @@ WORKFLOW_RUN = MessageTemplate(
     body=_RUN + """{{ run.html_url | link(name ~ (' #' ~ run.run_number if run.run_number else '')) }} \
 {{ outcome }}{% if run.head_branch %} on {{ run.head_branch | code }}{% endif %} \
 for {{ run.display_title or (run.head_commit.message | first_line) or name }}\
-{% if run.event or run.actor.login %} (triggered{% if run.event %} by {{ run.event }}{% endif %}\
-{% if run.actor.login %} from **{{ run.actor.login }}**{% endif %}){% endif %}""",
+{% set actor = run.actor.login or payload.sender.login %}\
+{% if run.event or actor %} (triggered{% if run.event %} by {{ run.event }}{% endif %}\
+{% if actor %} from **{{ actor }}**{% endif %}){% endif %}""",
     severity="""{{ {'success': 'success', 'failure': 'error', 'timed_out': 'error',
     'startup_failure': 'error', 'cancelled': 'warning', 'action_required': 'warning'}
     .get(payload.workflow_run.conclusion, 'info') }}""",

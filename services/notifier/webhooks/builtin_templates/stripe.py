@@ -44,7 +44,8 @@ INVOICE_PAID = MessageTemplate(
 INVOICE_FAILED = MessageTemplate(
     title=OBJ + INVOICE + TEST + "{% set due = o.amount_due | money(o.currency) %}"
     "Payment failed for invoice {{ number }}{{ ': ' ~ due if due }}",
-    body=OBJ + INVOICE + "Attempt {{ o.attempt_count or '?' }} to charge customer {{ who or 'unknown' }} failed"
+    body=OBJ + INVOICE + "Attempt {{ o.attempt_count if o.attempt_count is number else '?' }} to charge customer"
+    " {{ who or 'unknown' }} for invoice {{ number }} failed"
     "{{ '; next attempt ' ~ (o.next_payment_attempt | utc_time) if o.next_payment_attempt | utc_time "
     "else '; no further attempts' }}" + LINK,
     severity="error",
