@@ -130,8 +130,12 @@ default_target = "{target}"
 
 [sources.alertmanager]
 template = "alertmanager"
-verification = {{ scheme = "token", header = "Authorization", prefix = "Bearer ", secrets = ["{sources.alertmanager}"] }}
 default_target = "{target}"
+[sources.alertmanager.verification]
+scheme = "token"
+header = "Authorization"
+prefix = "Bearer "
+secrets = ["{sources.alertmanager}"]
 
 [sources.grafana]
 template = "grafana"

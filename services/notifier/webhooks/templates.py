@@ -45,15 +45,15 @@ def render_delivery(source: SourceConfig, delivery: VerifiedDelivery) -> EventRe
     builtin = BUILTIN_TEMPLATES[source.template]
     context: dict[str, Any] = {"payload": payload, "headers": delivery.headers, "source": source.name,
                                "event": builtin.event_name(payload, delivery.headers)}
+    failure: str | None = None
     try:
         chosen = builtin.select(payload, delivery.headers)
     except RenderError as exc:  # the payload lacks what the template needs to say anything
-        identity = source.identity or builtin.identity
-        chosen, failure = dataclasses.replace(UNRENDERABLE, identity=identity), exc.reason
+        chosen = dataclasses.replace(UNRENDERABLE, identity=source.identity or builtin.identity)
+        failure = exc.reason
     else:
         if isinstance(chosen, Ignored):
             return chosen
-        failure = None
     template = _with_overrides(chosen, source) if failure is None else chosen
     identity = _identity(template, context, source, delivery)
     target = resolve_target(source, identity)

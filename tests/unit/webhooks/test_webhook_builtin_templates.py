@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.notifier.webhooks import Ignored, RenderError, SourceConfig, VerifiedDelivery, render_delivery
+from services.notifier.webhooks import Ignored, SourceConfig, VerifiedDelivery, render_delivery
 from shared.events import EventRequest, Severity
 
 pytestmark = pytest.mark.unit
@@ -250,7 +250,8 @@ def test_grafana_firing(make_source: MakeSource, read_fixture: ReadFixture) -> N
         (
             "invoice_payment_failed",
             "Payment failed for invoice A1B2C3D4-0008: 49.00 EUR",
-            "Attempt 2 to charge customer billing@acme.example for invoice A1B2C3D4-0008 failed; next attempt 2024-05-17 09:48 UTC"
+            "Attempt 2 to charge customer billing@acme.example for invoice A1B2C3D4-0008 failed;"
+            " next attempt 2024-05-17 09:48 UTC"
             " · [view invoice](https://invoice.stripe.com/i/acct_1NxYz/test_YWNjdF8xTnhZeg)",
             Severity.ERROR,
         ),

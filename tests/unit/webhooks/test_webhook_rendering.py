@@ -159,8 +159,8 @@ def test_a_template_that_fails_shows_the_delivery_generically_and_says_why(
 
 
 def test_a_template_cannot_reach_outside_the_payload(make_source: MakeSource) -> None:
-    source = custom(make_source, message={"title": "{{ payload.__class__ }}", "body": "{{ payload.__class__.__mro__ }}x"},
-                    default_target="ops")
+    message = {"title": "{{ payload.__class__ }}", "body": "{{ payload.__class__.__mro__ }}x"}
+    source = custom(make_source, message=message, default_target="ops")
     rendered = event(source)
     assert (rendered.title, rendered.body) == (None, "x")
 
