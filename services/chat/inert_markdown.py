@@ -13,7 +13,10 @@ text. An unrecognised construct therefore degrades to visible text, never to a l
   footnote, a link definition) only its text remains;
 - `![alt](src)` is kept only for an https `src` on an allowed host, else its alt text remains;
 - `<https://…>` and `<mailto:…>` autolinks are kept; every other `<` (HTML, comments, other
-  autolinks) is escaped; `xmpp:` is escaped, as GitHub-flavoured markdown would link it bare;
+  autolinks) is escaped;
+- a `:` before a letter is escaped: Chainlit's markdown includes remark-directive, which makes
+  `:name[…]{…}`, `::name` and `:::name` elements (even inside a word, as in `javascript:alert`),
+  and GitHub-flavoured markdown links a bare `xmpp:`;
 - code spans (on one line) and fenced code blocks (opened at column 0) are kept as they are: their
   content is never interpreted.
 
@@ -39,7 +42,6 @@ _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 _DESTINATION = re.compile(r"\(([^\s()<>\\`]+)(?:[ ]+(\"[^\"\\\n]*\"|'[^'\\\n]*'))?\)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
-_XMPP = re.compile(r"xmpp:", re.IGNORECASE)
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -134,9 +136,9 @@ class _Inline:
                 keep = match is not None and allowed_link(match.group(1))
                 out.append(match.group(0) if match is not None and keep else "\\<")
                 i = match.end() if match is not None and keep else i + 1
-            elif char in "xX" and _XMPP.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
-                out.append(text[i : i + 4] + "\\:")
-                i += 5
+            elif char == ":" and text[i + 1 : i + 2].isascii() and text[i + 1 : i + 2].isalpha():
+                out.append("\\:")  # not a directive's `:name` (nor `xmpp:`, which GFM links bare)
+                i += 1
             else:
                 out.append(char)
                 i += 1

@@ -8,7 +8,8 @@ can open an issue or name an alert. So escaping is the default (the sandbox's `f
 
 Escaping uses CommonMark's backslash escapes, which are valid before any ASCII punctuation. Inline
 syntax characters are always escaped; the ones that only matter at the start of a line (lists,
-headings, quotes) are escaped there, so a multi-line value cannot open a block of its own.
+headings, quotes) are escaped there, so a multi-line value cannot open a block of its own; and a bare
+`https://` or `www.` gets a zero-width space, so the chat's GitHub-flavoured markdown does not link it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ _INLINE = re.compile(r"([\\`*\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # At the start of a line (after indentation): a quote, heading, list item, thematic break or
 # setext underline; and an ordered list item's `1.` or `1)`.
 _BLOCK_MARK = re.compile(r"^([ \t]*)(>|#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[-=]+[ \t]*$)", re.MULTILINE)
+# GitHub-flavoured markdown links a bare `https://…` or `www.…`, and the chat's remark-gfm does so after
+# parsing, where backslash escapes are gone: a zero-width space inside breaks its pattern instead.
+_BARE_LINK = re.compile(r"(?i)(https?:|ftp:)(?=//)|(www)(?=\.)")
+_ZERO_WIDTH_SPACE = "\u200b"
 _ORDERED = re.compile(r"^([ \t]*\d{1,9})([.)])(?=[ \t]|$)", re.MULTILINE)
 
 
@@ -36,8 +41,12 @@ class Markdown(str):
 
 
 def escape_markdown(text: str) -> str:
-    escaped = _BLOCK_MARK.sub(r"\1\\\2", _INLINE.sub(r"\\\1", text))
-    return _ORDERED.sub(r"\1\\\2", escaped)
+    return _ORDERED.sub(r"\1\\\2", _BLOCK_MARK.sub(r"\1\\\2", _escape_inline(text)))
+
+
+def _escape_inline(text: str) -> str:
+    escaped = _INLINE.sub(r"\\\1", text)
+    return _BARE_LINK.sub(lambda m: m.group(0) + _ZERO_WIDTH_SPACE, escaped)
 
 
 def escape_output(value: Any) -> Any:
@@ -91,7 +100,7 @@ def _label(value: Any) -> str:
         return ""
     if isinstance(value, Markdown):
         return value
-    return _INLINE.sub(r"\\\1", " ".join(str(value).split()))
+    return _escape_inline(" ".join(str(value).split()))
 
 
 def safe_url(url: Any) -> str | None:
