@@ -43,6 +43,9 @@ _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 _DESTINATION = re.compile(r"\(([^\s()<>\\`]+)(?:[ ]+(\"[^\"\\\n]*\"|'[^'\\\n]*'))?\)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
 _BACKTICKS = re.compile(r"`+")
+# A backslash escape (skipped whole), a bracket, or what no link's text may span.
+_BRACKET_MARKS = re.compile(r"\\[!-/:-@\[-`{-~]|[\[\]`<\n]")
+_SPECIAL = re.compile(r"[\\`!\[\]<:]")  # what the scanner looks at; runs of anything else are copied
 
 
 def make_inert(markdown: str, image_hosts: Collection[str] = ()) -> str:
@@ -118,6 +121,13 @@ class _Inline:
         out: list[str] = []
         i = 0
         while i < len(text):
+            special = _SPECIAL.search(text, i)
+            if special is None:
+                out.append(text[i:])
+                break
+            if special.start() > i:
+                out.append(text[i : special.start()])
+                i = special.start()
             char = text[i]
             if char == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCTUATION:
                 out.append(text[i : i + 2])
@@ -192,19 +202,14 @@ def _matching_brackets(text: str) -> dict[int, int]:
     `<` inside (those start constructs that CommonMark would let cross the bracket)."""
     pairs: dict[int, int] = {}
     open_at: list[int] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCTUATION:
-            i += 2
-            continue
+    for mark in _BRACKET_MARKS.finditer(text):
+        char = mark.group(0)
         if char == "[":
-            open_at.append(i)
+            open_at.append(mark.start())
         elif char == "]" and open_at:
-            pairs[open_at.pop()] = i
-        elif char in "`<\n":
+            pairs[open_at.pop()] = mark.start()
+        elif char in ("`", "<", "\n"):
             open_at.clear()  # no pair may span this
-        i += 1
     return pairs
 
 

@@ -3,8 +3,9 @@
 No API key: the signature is the authentication. The checks run in this order, each with its answer:
 404 unknown or disabled source (the same words for both), 413 body too large, 401 bad signature or
 stale timestamp, 400 body not JSON, 422 a sender mapped to no target (a template that cannot render
-shows the delivery generically instead), 200 a delivery the template ignores (GitHub's ping), 200 a delivery id seen before, 409 the same delivery id still in flight,
-then 202 once the broker has confirmed (503 with Retry-After when it does not).
+shows the delivery generically instead), 200 a delivery the template ignores (GitHub's ping), 200 a
+delivery id seen before, 409 the same delivery id still in flight, then 202 once the broker has
+confirmed (503 with Retry-After when it does not).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 from markdown_it import MarkdownIt
@@ -143,3 +144,23 @@ def test_a_hostile_flood_is_scanned_in_linear_time() -> None:
         inert = make_inert(flood)
         assert time.perf_counter() - started < 0.5, flood[:8]
         assert live_targets(inert)[1] == []
+
+
+def test_the_chat_renders_every_message_inert_with_the_configured_image_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.chat import config, render
+    from shared.events import Event
+
+    event = Event(id="evt_1", target={"user": "alice"}, title="[t](javascript:x)", source="tests",
+                  created_at=datetime.now(UTC),
+                  body="![a](https://img.example.com/a.png) ![b](https://evil.example/b.png) <b>x</b>")
+    monkeypatch.setenv("HERALD_IMAGE_HOSTS", " Img.Example.com, cdn.example ,")
+    config.image_hosts.cache_clear()
+    try:
+        assert config.image_hosts() == {"img.example.com", "cdn.example"}
+        assert render.message_content(event) == (
+            "ℹ️ **Info · t**\n\n![a](https://img.example.com/a.png) b \\<b>x\\</b>")  # noqa: RUF001
+        monkeypatch.delenv("HERALD_IMAGE_HOSTS")
+        config.image_hosts.cache_clear()
+        assert render.message_content(event).endswith("\n\na b \\<b>x\\</b>")  # none by default
+    finally:
+        config.image_hosts.cache_clear()

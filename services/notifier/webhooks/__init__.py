@@ -5,15 +5,16 @@ The route (`services/notifier/webhooks_route.py`) uses it in this order:
     sources = SourcesFile.open(path)                      # at startup; SourceConfigError
     source = sources.enabled(name)                        # re-reads a changed file; None -> 404
     delivery = verify_delivery(source, body, headers)     # VerificationError -> 401, PayloadError -> 422
-    outcome = render_delivery(source, delivery)           # RenderError (a PayloadError) -> 422: no target
+    outcome = render_delivery(source, delivery)           # RenderError (no target) -> 422
     if isinstance(outcome, Ignored): answer 2xx, publish nothing
     else: publish outcome.to_event(source=...) once per delivery.delivery_id
     # UnparsableBody (a PayloadError) from either step -> 400
 
 A template that cannot render a delivery never refuses it: the delivery is shown generically and the
 log says why (see `templates`). Rendering comes before the seen-id check: it is cheap and
-deterministic, and it lets the seen-id check share the events' publish-once path. So a seen delivery that the sources, edited since, no
-longer map to a target is answered 422 rather than 200; it is still not published.
+deterministic, and it lets the seen-id check share the events' publish-once path. So a seen delivery
+that the sources, edited since, no longer map to a target is answered 422 rather than 200; it is still
+not published.
 
 The sources file (TOML), one `[sources.<name>]` table per sender:
 
