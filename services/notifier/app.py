@@ -11,13 +11,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from services.notifier import batch_route, events_route, groups_route, webhooks_route
-from services.notifier.api_keys import ApiKeyring
+from services.notifier.api_keys_file import ApiKeysFile
 from services.notifier.config import NotifierSettings
 from services.notifier.groups import GroupStore
 from services.notifier.idempotency import AnswerStore
 from services.notifier.openapi import install_openapi
 from services.notifier.problems import install_problem_handlers, problem_response
 from services.notifier.publisher import EventPublisher
+from services.notifier.rate_limits import RateLimit, RateLimits
 from services.notifier.state_db import open_state_db
 from services.notifier.webhooks import SourcesFile
 from shared.gc_thresholds import use_serving_thresholds
@@ -28,8 +29,9 @@ log = logging.getLogger("herald.notifier")
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
-    # Read the keys and webhook sources before serving, so a broken file stops the start with a clear message.
-    keyring = ApiKeyring.load(settings.api_keys_file)
+    # Read the keys and webhook sources before serving, so a broken file stops the start with a clear
+    # message; both are read again whenever they change.
+    keyring = ApiKeysFile(settings.api_keys_file)
     webhook_sources = SourcesFile.open(settings.webhook_sources_file)
 
     @asynccontextmanager
@@ -56,6 +58,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.webhook_sources = webhook_sources
+    app.state.rate_limits = RateLimits(
+        RateLimit(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+        RateLimit(per_second=settings.failed_auth_per_second, burst=settings.failed_auth_burst))
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(events_route.router)

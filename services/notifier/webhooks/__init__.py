@@ -25,6 +25,7 @@ The sources file (TOML), one `[sources.<name>]` table per sender:
     default_target = { user = "ops" }    # for senders not in targets; without it they are refused
     # identity = "{{ payload.sender.login }}"      # overrides the built-in sender expression
     # delivery_id_path = "data.id"                 # or delivery_id_header; overrides the scheme's
+    # rate_limit = { per_second = 5, burst = 100 } # or "unlimited"; default HERALD_RATE_LIMIT_*
 
     [sources.github.targets]             # sender identity -> target
     octocat = "alice"                    # shorthand for { user = "alice" }

@@ -48,9 +48,11 @@ def render_delivery(source: SourceConfig, delivery: VerifiedDelivery) -> EventRe
     failure: str | None = None
     try:
         chosen = builtin.select(payload, delivery.headers)
-    except RenderError as exc:  # the payload lacks what the template needs to say anything
+    # The payload lacks what the template needs to say anything, or has a shape nobody foresaw: any
+    # JSON can arrive signed, and the sender would retry a refusal for days.
+    except Exception as exc:
         chosen = dataclasses.replace(UNRENDERABLE, identity=source.identity or builtin.identity)
-        failure = exc.reason
+        failure = exc.reason if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
     else:
         if isinstance(chosen, Ignored):
             return chosen

@@ -169,6 +169,8 @@ def select(payload: Any, headers: Mapping[str, str]) -> MessageTemplate | Ignore
         raise RenderError("no X-GitHub-Event header")
     template, actions = _SHOWN.get(event, (OTHER, None))
     action = payload.get("action") if isinstance(payload, dict) else None
+    if action is not None and not isinstance(action, str):
+        raise RenderError(f"GitHub {event}: the action is not text")
     if actions is not None and action not in actions:
         return Ignored(f"GitHub {event} action '{action}' is not shown")
     if not (isinstance(payload, dict) and (_named(payload, "repository", "full_name")
