@@ -3,10 +3,10 @@
 No API key: the signature is the authentication. The checks run in this order, each with its answer:
 404 unknown or disabled source (the same words for both), 413 body too large, 401 bad signature or
 stale timestamp (429 instead of 404 or 401 once the client's address is over its failed-authentication
-limit), 429 the source over its rate limit, 400 body not JSON or nested deeper than 64 levels, 422 no valid
-event from the template, 200 a delivery the template ignores (GitHub's ping), 200 a delivery id seen before,
-409 the same delivery id still in flight, then 202 once the broker has confirmed (503 with Retry-After when
-it does not).
+limit), 429 the source over its rate limit, 400 body not JSON or nested deeper than 64 levels, 422 a
+sender mapped to no target (a template that cannot render shows the delivery generically instead), 200 a
+delivery the template ignores (GitHub's ping), 200 a delivery id seen before, 409 the same delivery id
+still in flight, then 202 once the broker has confirmed (503 with Retry-After when it does not).
 """
 
 from __future__ import annotations
