@@ -33,6 +33,7 @@ from services.chat.session_delivery import SessionDelivery
 from services.chat.session_hooks import watch_sessions
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
+from services.chat.tab_ids import TabRefused
 from services.chat.thread_persistence import persist_to_thread
 from services.chat.user_locks import UserLocks
 from shared.broker_connection import connect_until_up
@@ -111,7 +112,11 @@ class Delivery:
             record = self.registry.connected(session.id, user, session.thread_id)
             await self._replay(session, record.to_replay())
             # The session's queue first: the inbox relays only to connected session queues.
-            await self._sessions.connect(record, partial(self._show.handle, session.id))
+            try:
+                await self._sessions.connect(record, partial(self._show.handle, session.id))
+            except TabRefused:
+                self.registry.forget(session.id)  # the socket is closed (session_hooks.py); nothing to clean
+                raise
             await render.join_broadcasts(session)
             if user not in self._inboxes:
                 await declare_inbox(self._consuming, user, self._inbox_arguments)

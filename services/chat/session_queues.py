@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
-from aiormq.exceptions import AMQPError
+from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from pamqp.common import FieldTable
 from pydantic import ValidationError
 
 from services.chat.event_consumer import EventConsumer, Handler
 from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
+from services.chat.tab_ids import TabRefused
 from shared.events import Event
 from shared.topology import (
     EVENTS_EXCHANGE,
@@ -62,9 +63,18 @@ class SessionQueues:
         return session_queue_arguments(record.user, self._timeout)
 
     async def _declare_bound(self, record: SessionRecord) -> None:
-        queue = await declare_queue(self._channel, session_queue_name(record.id), self._arguments(record))
-        for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
-            await queue.bind(exchange, key)
+        # On a channel of its own. The session id comes from the browser: when it names another user's
+        # tab (held by another replica), the broker refuses the declare, whose arguments name the owner,
+        # and closes the channel it came on. That must not be the channel every tab here consumes on.
+        async with self._connection.channel() as channel:
+            try:
+                queue = await declare_queue(channel, session_queue_name(record.id), self._arguments(record))
+            except ChannelPreconditionFailed as refused:
+                raise TabRefused(f"the broker refused its queue, which another user's tab (or a replica with "
+                                 f"another session timeout) declared: {refused}") from refused
+            bindings = self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True)
+            for exchange, key in bindings:
+                await queue.bind(exchange, key)
 
     async def connect(self, record: SessionRecord, handler: Handler) -> None:
         if record.id in self._consumers:

@@ -47,7 +47,7 @@ async def drain(connection: aio_pika.abc.AbstractConnection, queue_name: str) ->
 
 
 async def test_a_departing_tab_hands_back_only_what_it_has_not_shown(amqp_url: str) -> None:
-    user, session = f"departing-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    user, session = f"departing-{uuid.uuid4().hex[:8]}", str(uuid.uuid4())
     record = SessionRecord(id=session, user=user, thread_id=None)
     shown_here, not_shown = event({"user": user}, "shown here"), event({"user": user}, "not shown")
     own = event({"user": user, "session": session}, "for this tab")
