@@ -27,6 +27,7 @@ from chainlit.session import WebsocketSession
 from services.chat import render
 from services.chat.broadcasts import ReplicaBroadcasts
 from services.chat.config import ChatSettings
+from services.chat.dead_letters import DeadLetters
 from services.chat.event_consumer import EventConsumer
 from services.chat.inbox_relay import InboxRelay
 from services.chat.session_delivery import SessionDelivery
@@ -63,13 +64,14 @@ class Delivery:
         self._consuming = consuming
         self._inbox_arguments = InboxArguments.from_settings(settings)
         self._inboxes: dict[str, EventConsumer] = {}
-        self._sessions = SessionQueues(connection, consuming, session_timeout, has_data_layer)
         publisher = ConfirmedPublisher(publishing)  # relayed copies and dead letters
+        self._dead_letters = DeadLetters(publisher)
+        self._sessions = SessionQueues(connection, consuming, session_timeout, has_data_layer, self._dead_letters)
         self._show = SessionDelivery(self.registry, publisher, settings.render_attempts)
         self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here)
         self._replica = uuid.uuid4().hex
         self._broadcasts = EventConsumer(consuming, replica_queue_name(self._replica),
-                                         ReplicaBroadcasts(self.registry).handle)
+                                         ReplicaBroadcasts(self.registry).handle, self._dead_letters)
         self._locks = UserLocks()
 
     @classmethod
@@ -121,7 +123,7 @@ class Delivery:
             if user not in self._inboxes:
                 await declare_inbox(self._consuming, user, self._inbox_arguments)
                 inbox = self._inboxes[user] = EventConsumer(self._consuming, inbox_queue_name(user),
-                                                            partial(self._relay.handle, user))
+                                                            partial(self._relay.handle, user), self._dead_letters)
                 await inbox.start()
 
     async def _replay(self, session: WebsocketSession, events: list[Event]) -> None:

@@ -21,7 +21,8 @@ from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from pamqp.common import FieldTable
 from pydantic import ValidationError
 
-from services.chat.event_consumer import EventConsumer, Handler
+from services.chat.dead_letters import DeadLetters
+from services.chat.event_consumer import EventConsumer, Handler, undecodable_reason
 from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
 from services.chat.tab_ids import TabRefused
@@ -44,8 +45,9 @@ log = logging.getLogger(__name__)
 
 class SessionQueues:
     def __init__(self, connection: AbstractConnection, channel: AbstractChannel, session_timeout_seconds: int,
-                 has_data_layer: bool) -> None:
+                 has_data_layer: bool, dead_letters: DeadLetters) -> None:
         self._connection = connection
+        self._dead_letters = dead_letters
         self._channel = channel
         self._timeout = session_timeout_seconds
         self._has_data_layer = has_data_layer
@@ -80,7 +82,8 @@ class SessionQueues:
         if record.id in self._consumers:
             return
         await self._declare_bound(record)
-        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler)
+        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler,
+                                                                 self._dead_letters)
         await consumer.start()
 
     async def resume(self, record: SessionRecord) -> None:
@@ -106,8 +109,8 @@ class SessionQueues:
         while (message := await queue.get(fail=False)) is not None:
             try:
                 event = Event.from_wire(message.body)
-            except ValidationError:
-                await message.reject(requeue=False)  # poison: on to the inbox, which dead-letters it
+            except ValidationError as exc:
+                await self._dead_letters.send(message, undecodable_reason(exc))
                 continue
             relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
             departure = decide_departure(relayed_for if isinstance(relayed_for, str) else None,

@@ -14,9 +14,11 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
 
+from services.chat.dead_letters import DeadLetters
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord
 from shared.events import Event, EventRequest
+from shared.frames import ConfirmedPublisher
 from shared.topology import (
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
@@ -64,7 +66,9 @@ async def test_a_departing_tab_hands_back_only_what_it_has_not_shown(amqp_url: s
         channel = await connection.channel(publisher_confirms=True)
         events = await declare_exchanges(channel)
         inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
-        queues = SessionQueues(connection, channel, session_timeout_seconds=60, has_data_layer=False)
+        publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        queues = SessionQueues(connection, channel, session_timeout_seconds=60, has_data_layer=False,
+                               dead_letters=DeadLetters(ConfirmedPublisher(publishing)))
         await queues.connect(record, busy_tab)
 
         sessions = await channel.get_exchange(SESSIONS_EXCHANGE)
