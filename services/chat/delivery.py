@@ -37,6 +37,7 @@ from services.chat.session_registry import SessionRecord, SessionRegistry
 from services.chat.tab_ids import TabRefused
 from services.chat.thread_persistence import persist_to_thread
 from services.chat.user_locks import UserLocks
+from shared.agreed_settings import agree_or_exit
 from shared.broker_connection import connect_until_up
 from shared.events import Event
 from shared.frames import ConfirmedPublisher
@@ -77,6 +78,8 @@ class Delivery:
     @classmethod
     async def start(cls, settings: ChatSettings, connection: AbstractRobustConnection,
                     session_timeout: int) -> Delivery:
+        # Before any declare: a replica whose settings differ from its deployment's ends here, saying why.
+        await agree_or_exit(connection, settings, "herald-chat", session_timeout)
         consuming = await connection.channel()
         await consuming.set_qos(prefetch_count=settings.inbox_prefetch)
         publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)

@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
@@ -41,13 +48,20 @@ from shared.topology import (
 log = logging.getLogger(__name__)
 
 
+# Called once the broker is first reached; ends the process when this one's settings differ from the
+# deployment's.
+SettingsCheck = Callable[[AbstractConnection], Awaitable[None]]
+
+
 class BrokerUnavailable(RuntimeError):
     """The broker did not confirm; the event may not be durable, so the client must retry."""
 
 
 class EventPublisher:
-    def __init__(self, url: str, inbox_arguments: InboxArguments, confirm_timeout: float) -> None:
+    def __init__(self, url: str, inbox_arguments: InboxArguments, confirm_timeout: float,
+                 check_settings: SettingsCheck | None = None) -> None:
         self._url = url
+        self._check_settings = check_settings
         self._inbox_arguments = inbox_arguments
         self._confirm_timeout = confirm_timeout
         self._connection: AbstractRobustConnection | None = None
@@ -70,6 +84,8 @@ class EventPublisher:
     async def _connect_until_up(self) -> None:
         # The same first connect as the chat's: aio-pika keeps retrying until the broker answers.
         self._connection = await connect_until_up(self._url, "herald-notifier")
+        if self._check_settings is not None:
+            await self._check_settings(self._connection)  # before any declare (shared/agreed_settings.py)
         try:
             self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
             self._confirmed = ConfirmedPublisher(self._channel)
