@@ -7,10 +7,13 @@ channel error: an inbox nobody can take up, a tab whose events vanish when it mo
 another timeout. So the first process of a deployment records each value in the broker, and every
 process compares its own with the recorded one before it declares anything.
 
-The record of a setting is the first message of a stream (`shared.topology.agreed_setting_queue_name`):
-a stream is read from its start without consuming it, so every process reads the same first record,
-and two processes starting at once each append theirs and then both compare against the same first.
-A process appends its own only when the stream looks empty, so it stays a message or two long.
+The record of a setting is the one message of a durable queue (`shared.topology.agreed_setting_queue_name`),
+read and put back. A process reads and writes the records only while it holds the deployment's lock,
+an exclusive queue: two processes starting at once take turns, so they cannot both find no record and
+write different ones, and a reader never sees the queue empty because another holds its message. The
+broker drops the lock with its holder's connection, should the holder die. (A stream, read from its
+first message by all, needs no lock; but RabbitMQ 3.10 fails a read of a stream another process has
+just declared, at times closing the whole connection with INTERNAL_ERROR.)
 """
 
 from __future__ import annotations
@@ -20,24 +23,30 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractConnection
+from aiormq.exceptions import ChannelLockedResource
 
 from shared.settings import CommonSettings
-from shared.topology import AGREED_SETTING_ARGUMENTS, agreed_setting_queue_name, declare_queue
+from shared.topology import (
+    AGREED_SETTING_ARGUMENTS,
+    agreed_setting_queue_name,
+    agreed_settings_lock_name,
+    declare_queue,
+)
 
 log = logging.getLogger(__name__)
 
-# How long the first read waits before taking the stream for empty: only the first start of a
-# deployment waits it out, and taking a full stream for empty costs no more than an extra record.
-EMPTY_AFTER_SECONDS = 1.0
-# How long the read after appending a record waits for the first one: by then the stream holds one.
-RECORDED_WITHIN_SECONDS = 15.0
+# How long a process waits for another to release the lock (a check holds it for a few round trips).
+LOCK_WAIT_SECONDS = 30.0
+LOCK_RETRY_SECONDS = 0.1
 # What uvicorn's supervisor takes for a worker that could not start (it then stops, not restarts).
 STARTUP_FAILURE = 3
 CHANGE_HINT = 'to change it for the whole deployment, see "Settings every process shares" in docs/architecture.md'
@@ -64,25 +73,46 @@ def agreed_settings(settings: CommonSettings, session_timeout_seconds: int | Non
     return agreed
 
 
-async def check_agreement(channel: AbstractChannel, deployment: str, agreed: Sequence[AgreedSetting],
+async def check_agreement(connection: AbstractConnection, deployment: str, agreed: Sequence[AgreedSetting],
                           process: str) -> None:
-    """Raise SettingsDisagree unless each value equals the one recorded for `deployment` (recording it
-    when nobody has). `channel` must be the check's own: it sets the channel's prefetch."""
-    await channel.set_qos(prefetch_count=1)  # a stream is only read with a prefetch set
-    for setting in agreed:
-        name = agreed_setting_queue_name(deployment, setting.key)
-        queue = await declare_queue(channel, name, AGREED_SETTING_ARGUMENTS)
-        record = await _first_record(queue, EMPTY_AFTER_SECONDS)
-        if record is None:
-            await channel.default_exchange.publish(
-                aio_pika.Message(json.dumps(_record(setting, process)).encode(), content_type="application/json",
-                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=name)
-            record = await _first_record(queue, RECORDED_WITHIN_SECONDS)
-            if record is None:
-                raise SettingsDisagree(f"{process}: the broker did not hand back the record of {setting.name} "
-                                       f"from {name} within {RECORDED_WITHIN_SECONDS:g} s; start it again")
-        if record.get("value") != setting.value:
-            raise SettingsDisagree(_disagreement(setting, record, deployment, process, name))
+    """Raise SettingsDisagree unless each value equals the one recorded for `deployment`, recording the
+    ones nobody has. Works on channels of its own, opened from `connection`."""
+    async with _holding_the_lock(connection, deployment) as channel:
+        for setting in agreed:
+            queue = await declare_queue(channel, agreed_setting_queue_name(deployment, setting.key),
+                                        AGREED_SETTING_ARGUMENTS)
+            message = await queue.get(no_ack=False, fail=False)
+            if message is None:  # the deployment's first process with this setting
+                await channel.default_exchange.publish(  # confirmed: the channel confirms
+                    aio_pika.Message(json.dumps(_record(setting, process)).encode(), content_type="application/json",
+                                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name)
+                continue
+            await message.nack(requeue=True)  # the record stays for the next process
+            record = _decoded(message.body, queue.name)
+            if record.get("value") != setting.value:
+                raise SettingsDisagree(_disagreement(setting, record, deployment, process, queue.name))
+
+
+@asynccontextmanager
+async def _holding_the_lock(connection: AbstractConnection, deployment: str) -> AsyncIterator[AbstractChannel]:
+    """A confirming channel, while this connection holds the deployment's lock (an exclusive queue)."""
+    name, deadline = agreed_settings_lock_name(deployment), time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        channel = await connection.channel(publisher_confirms=True)
+        try:
+            lock = await declare_queue(channel, name, AGREED_SETTING_ARGUMENTS, exclusive=True)
+            break
+        except ChannelLockedResource:  # another process checks now; the broker closed this channel
+            await channel.close()
+            if time.monotonic() > deadline:
+                raise SettingsDisagree(f"another process has held the lock {name} for {LOCK_WAIT_SECONDS:g} s; "
+                                       f"start this one again") from None
+            await asyncio.sleep(LOCK_RETRY_SECONDS)
+    try:
+        yield channel
+    finally:
+        await lock.delete(if_unused=False, if_empty=False)
+        await channel.close()
 
 
 def _record(setting: AgreedSetting, process: str) -> dict[str, Any]:
@@ -99,40 +129,24 @@ def _disagreement(setting: AgreedSetting, record: dict[str, Any], deployment: st
             f"with {setting.name}={record.get('value')!r}; {CHANGE_HINT}.")
 
 
-async def _first_record(queue: AbstractQueue, wait: float) -> dict[str, Any] | None:
-    """The stream's first message, decoded; None when none came within `wait` seconds."""
-    first: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-
-    async def take(message: AbstractIncomingMessage) -> None:
-        if not first.done():
-            first.set_result(message.body)
-        await message.ack()
-
-    tag = await queue.consume(take, arguments={"x-stream-offset": "first"})
-    try:
-        body = await asyncio.wait_for(first, wait)
-    except TimeoutError:
-        return None
-    finally:
-        await queue.cancel(tag)
+def _decoded(body: bytes, queue: str) -> dict[str, Any]:
     try:
         record = json.loads(body)
     except ValueError:
         record = None
     if not isinstance(record, dict):
-        raise SettingsDisagree(f"the first record in the broker's queue {queue.name} is not one Herald wrote; "
-                               f"delete that queue and start again")
+        raise SettingsDisagree(f"the record in the broker's queue {queue} is not one Herald wrote; delete that "
+                               f"queue and start again")
     return record
 
 
 async def agree_or_exit(connection: AbstractConnection, settings: CommonSettings, process: str,
                         session_timeout_seconds: int | None = None) -> None:
-    """Check this process's settings on a channel of its own; on a disagreement, log why and end the
-    process (a half-started replica or notifier would refuse or lose events later)."""
+    """Check this process's settings; on a disagreement, log why and end the process (a half-started
+    replica or notifier would refuse or lose events later)."""
     try:
-        async with connection.channel() as channel:
-            await check_agreement(channel, settings.deployment, agreed_settings(settings, session_timeout_seconds),
-                                  process)
+        await check_agreement(connection, settings.deployment, agreed_settings(settings, session_timeout_seconds),
+                              process)
     except SettingsDisagree as disagreement:
         refuse_to_run(disagreement)
 

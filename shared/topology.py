@@ -111,8 +111,12 @@ def agreed_setting_queue_name(deployment: str, setting: str) -> str:
     return f"herald.agreed.{deployment}.{setting}"
 
 
-# A stream: read from its first message by every process, consumed by none.
-AGREED_SETTING_ARGUMENTS: FieldTable = {"x-queue-type": "stream"}
+def agreed_settings_lock_name(deployment: str) -> str:
+    """The exclusive queue a process holds while it reads or writes its deployment's records."""
+    return f"herald.agreed.{deployment}.lock"
+
+
+AGREED_SETTING_ARGUMENTS: FieldTable = {"x-queue-type": "classic"}
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ def ttl(value: int) -> AgreedSetting:
 
 async def check(connection: AbstractRobustConnection, deployment: str, *agreed: AgreedSetting,
                 process: str = "herald-test") -> None:
-    async with connection.channel() as channel:
-        await check_agreement(channel, deployment, agreed, process)
+    await check_agreement(connection, deployment, agreed, process)
 
 
 async def test_the_first_value_is_recorded_and_a_different_one_refused_with_what_to_do(
