@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection
-from aiormq.exceptions import ChannelLockedResource
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
+from aiormq.exceptions import ChannelLockedResource, ChannelPreconditionFailed
 
 from shared.settings import CommonSettings
 from shared.topology import (
@@ -79,8 +79,7 @@ async def check_agreement(connection: AbstractConnection, deployment: str, agree
     ones nobody has. Works on channels of its own, opened from `connection`."""
     async with _holding_the_lock(connection, deployment) as channel:
         for setting in agreed:
-            queue = await declare_queue(channel, agreed_setting_queue_name(deployment, setting.key),
-                                        AGREED_SETTING_ARGUMENTS)
+            queue = await _declare_record(channel, agreed_setting_queue_name(deployment, setting.key))
             message = await queue.get(no_ack=False, fail=False)
             if message is None:  # the deployment's first process with this setting
                 await channel.default_exchange.publish(  # confirmed: the channel confirms
@@ -111,8 +110,20 @@ async def _holding_the_lock(connection: AbstractConnection, deployment: str) -> 
     try:
         yield channel
     finally:
-        await lock.delete(if_unused=False, if_empty=False)
-        await channel.close()
+        if channel.is_closed:  # the broker closed it on an error: the lock is this connection's until deleted
+            async with connection.channel() as releasing:
+                await releasing.queue_delete(name)
+        else:
+            await lock.delete(if_unused=False, if_empty=False)
+            await channel.close()
+
+
+async def _declare_record(channel: AbstractChannel, name: str) -> AbstractQueue:
+    try:
+        return await declare_queue(channel, name, AGREED_SETTING_ARGUMENTS)
+    except ChannelPreconditionFailed as refused:  # made by something else than this Herald
+        raise SettingsDisagree(f"the broker refused the queue {name} ({refused}); delete it "
+                               f"(rabbitmqctl delete_queue {name}) and start again") from refused
 
 
 def _record(setting: AgreedSetting, process: str) -> dict[str, Any]:
@@ -149,6 +160,10 @@ async def agree_or_exit(connection: AbstractConnection, settings: CommonSettings
                               process)
     except SettingsDisagree as disagreement:
         refuse_to_run(disagreement)
+    except Exception:
+        # Logged here: in a Chainlit lifespan the exception ends the process (status 0) unlogged.
+        log.exception("%s could not check its settings against the deployment's", process)
+        raise
 
 
 def refuse_to_run(disagreement: SettingsDisagree) -> NoReturn:

@@ -13,6 +13,7 @@ from aio_pika.abc import AbstractRobustConnection
 
 from shared.agreed_settings import AgreedSetting, SettingsDisagree, agreed_settings, check_agreement
 from shared.settings import CommonSettings
+from shared.topology import agreed_setting_queue_name
 
 pytestmark = pytest.mark.integration
 
@@ -80,3 +81,17 @@ async def test_the_chat_adds_its_session_timeout_to_the_notifiers_inbox_settings
 async def test_a_deployment_of_another_name_records_its_own(connection: AbstractRobustConnection) -> None:
     await check(connection, fresh_deployment(), ttl(1))
     await check(connection, fresh_deployment(), ttl(2))
+
+
+async def test_a_foreign_queue_in_a_records_place_is_refused_with_what_to_do(
+        connection: AbstractRobustConnection, amqp_url: str) -> None:
+    deployment = fresh_deployment()
+    name = agreed_setting_queue_name(deployment, "inbox-ttl-seconds")
+    async with connection.channel() as channel:
+        await channel.declare_queue(name, durable=True, arguments={"x-max-length": 1})
+    with pytest.raises(SettingsDisagree, match=rf"delete it \(rabbitmqctl delete_queue {name}\)"):
+        await check(connection, deployment, ttl(1))
+    async with connection.channel() as channel:
+        await channel.queue_delete(name)
+    async with await aio_pika.connect_robust(amqp_url) as another:  # the refused check let go of the lock
+        await asyncio.wait_for(check(another, deployment, ttl(1)), timeout=5)
