@@ -43,9 +43,13 @@ MAX_DATA_INTEGER_DIGITS = 99
 # ("*", "#") or whitespace. Email-like ids are allowed.
 UserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@+-]{1,128}$")]
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
-# Session and thread ids are Chainlit's uuids; groups are names. Both become routing-key words.
-SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+# Session and thread ids are Chainlit's: its frontend makes each tab's session id, its server a new
+# thread's id, both as lowercase uuid strings. No other id can name a tab (the chat refuses tabs that
+# bring one, services/chat/tab_ids.py), and both become queue names and routing-key words.
+SESSION_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 ThreadId = SessionId
+# Groups are names, and become routing-key words.
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_@+-]{1,64}$")]
 
 

@@ -32,14 +32,17 @@ from chainlit.session import WebsocketSession
 from services.chat import health, liveness, render
 from services.chat.broadcasts import ReplicaBroadcasts
 from services.chat.config import ChatSettings
+from services.chat.dead_letters import DeadLetters
 from services.chat.event_consumer import EventConsumer
 from services.chat.inbox_relay import InboxRelay
 from services.chat.session_delivery import SessionDelivery
 from services.chat.session_hooks import watch_sessions
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
+from services.chat.tab_ids import TabRefused
 from services.chat.thread_persistence import persist_to_thread
 from services.chat.user_locks import UserLocks
+from shared.agreed_settings import agree_or_exit
 from shared.broker_link import BrokerLink, LinkDown, LinkStatus
 from shared.events import Event
 from shared.frames import ChannelClosed, ConfirmedPublisher
@@ -71,6 +74,7 @@ class Delivery:
         self.settings = settings
         self.registry = SessionRegistry()
         self._link = link
+        self._session_timeout = session_timeout
         connection = link.connection
         # Made now, opened by aio-pika when the link comes up and again after each drop; each opening of
         # the consuming channel takes up this replica's queues (`_take_up`).
@@ -78,13 +82,15 @@ class Delivery:
         publishing = connection.channel(publisher_confirms=True, on_return_raises=True)
         self._inbox_arguments = InboxArguments.from_settings(settings)
         self._inboxes: dict[str, EventConsumer] = {}
-        self._sessions = SessionQueues(connection, self._consuming, session_timeout, has_data_layer)
         publisher = ConfirmedPublisher(publishing)  # relayed copies and dead letters
+        self._dead_letters = DeadLetters(publisher)
+        self._sessions = SessionQueues(connection, self._consuming, session_timeout, has_data_layer,
+                                      self._dead_letters)
         self._show = SessionDelivery(self.registry, publisher, settings.render_attempts)
         self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here)
         self._replica = uuid.uuid4().hex
         self._broadcasts = EventConsumer(self._consuming, replica_queue_name(self._replica),
-                                         ReplicaBroadcasts(self.registry).handle)
+                                         ReplicaBroadcasts(self.registry).handle, self._dead_letters)
         self._locks = UserLocks()
         self._departures_owed: set[str] = set()  # sessions that left while the link was down
         self._live = asyncio.Event()
@@ -134,6 +140,8 @@ class Delivery:
             return
 
     async def _take_up_queues(self) -> int:
+        # Before any declare: a replica whose settings differ from its deployment's ends here, saying why.
+        await agree_or_exit(self._link.connection, self.settings, "herald-chat", self._session_timeout)
         await self._consuming.set_qos(prefetch_count=self.settings.inbox_prefetch)
         await declare_exchanges(self._consuming)
         await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
@@ -149,7 +157,13 @@ class Delivery:
             async with self._locks.hold(user):
                 for record in self.registry.connected_sessions(user):
                     await self._sessions.resume(record)  # consumed before the link dropped
-                    await self._sessions.connect(record, partial(self._show.handle, record.id))  # connected since
+                    try:
+                        await self._sessions.connect(record, partial(self._show.handle, record.id))  # connected since
+                    except TabRefused as refused:
+                        # A tab that connected while the link was down, whose queue the broker now refuses (see
+                        # session_queues.py): it gets no events, as at connect; its socket closes with the session.
+                        log.warning("refusing session %s of %s: %s", record.id, record.user, refused)
+                        self.registry.forget(record.id)
                 if self.registry.connected_sessions(user):
                     await self._consume_inbox(user)
         return len(users)
@@ -159,7 +173,7 @@ class Delivery:
         inbox = self._inboxes.get(user)
         if inbox is None:
             inbox = self._inboxes[user] = EventConsumer(self._consuming, inbox_queue_name(user),
-                                                        partial(self._relay.handle, user))
+                                                        partial(self._relay.handle, user), self._dead_letters)
         await inbox.start()
 
     async def on_connected(self, session: WebsocketSession) -> None:
@@ -177,6 +191,9 @@ class Delivery:
                     await self._sessions.connect(record, partial(self._show.handle, session.id))
                     if user not in self._inboxes:
                         await self._consume_inbox(user)
+            except TabRefused:
+                self.registry.forget(session.id)  # the socket is closed (session_hooks.py); nothing to clean
+                raise
             except LINK_ERRORS as exc:
                 log.info("session %s waits for the broker link (%s)", session.id, type(exc).__name__)
 

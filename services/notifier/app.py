@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from services.notifier.publisher import EventPublisher
 from services.notifier.rate_limits import RateLimit, RateLimits
 from services.notifier.state_db import open_state_db
 from services.notifier.webhooks import SourcesFile
+from shared.agreed_settings import agree_or_exit
 from shared.gc_thresholds import use_serving_thresholds
 from shared.topology import InboxArguments
 
@@ -43,7 +45,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         app.state.answers = await AnswerStore.create(answers_db)
         app.state.groups = await GroupStore.create(groups_db)
         app.state.publisher = EventPublisher(
-            settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds)
+            settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds,
+            check_settings=partial(agree_or_exit, settings=settings, process="herald-notifier"))
         app.state.publisher.start()
         purging = asyncio.create_task(_purge_hourly(app.state.answers))
         try:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractQueue
+from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractQueue
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
@@ -41,13 +42,20 @@ from shared.topology import (
 log = logging.getLogger(__name__)
 
 
+# Called once the broker is first reached; ends the process when this one's settings differ from the
+# deployment's.
+SettingsCheck = Callable[[AbstractConnection], Awaitable[None]]
+
+
 class BrokerUnavailable(RuntimeError):
     """The broker did not confirm; the event may not be durable, so the client must retry."""
 
 
 class EventPublisher:
-    def __init__(self, url: str, inbox_arguments: InboxArguments, confirm_timeout: float) -> None:
+    def __init__(self, url: str, inbox_arguments: InboxArguments, confirm_timeout: float,
+                 check_settings: SettingsCheck | None = None) -> None:
         self.link = BrokerLink(url, "herald-notifier")
+        self._check_settings = check_settings
         self._inbox_arguments = inbox_arguments
         self._confirm_timeout = confirm_timeout
         # Made now, opened by aio-pika when the link first comes up (and again after each drop).
@@ -72,6 +80,8 @@ class EventPublisher:
         if self._exchange is not None:
             return
         try:
+            if self._check_settings is not None:
+                await self._check_settings(self.link.connection)  # before any declare (shared/agreed_settings.py)
             self._exchange = await declare_exchanges(self._channel)
         except (AMQPError, OSError):
             log.exception("the broker refused Herald's topology; /readyz stays 503")

@@ -119,6 +119,10 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
     is live too (its broker link up, its queues declared), or with `ready_path="/auth/config"` once it serves."""
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
+    if "HERALD_SESSION_TIMEOUT_SECONDS" in env:
+        # The tests' chats with a session timeout of their own share one broker with the others, but
+        # never a user: each timeout is a deployment of its own (shared/agreed_settings.py).
+        env.setdefault("HERALD_DEPLOYMENT", f"timeout-{env['HERALD_SESSION_TIMEOUT_SECONDS']}")
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
 

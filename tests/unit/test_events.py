@@ -22,10 +22,11 @@ from shared.events import (
 
 pytestmark = pytest.mark.unit
 
+TAB = "3f1c0a2e-8d0b-4c59-9a1d-2b7e6f1d9c11"
 TARGETS = [
     {"user": "alice"},
     {"user": "alice@example.com", "session": "3f1c0a2e-8d0b-4c59-9a1d-2b7e6f1d9c11"},
-    {"user": "alice", "thread": "t-1", "fallback": "drop"},
+    {"user": "alice", "thread": "0b6a3e1c-52f4-4e0c-9a57-6c1d2f7e8a90", "fallback": "drop"},
     {"group": "on-call"},
     {"broadcast": True},
     {"broadcast": True, "persist": True},
@@ -49,7 +50,14 @@ def test_targets_are_told_apart_by_their_key() -> None:
 @pytest.mark.parametrize(("target", "complaint"), [
     ({"nobody": "x"}, '"user", "group" or "broadcast"'),
     ({"user": "a*"}, "pattern"),  # a topic wildcard would widen routing
-    ({"user": "a", "session": "s", "thread": "t"}, "not both"),
+    ({"user": "a", "session": TAB, "thread": TAB}, "not both"),
+    # Session and thread ids are Chainlit's uuids: a wildcard, a dot, an overlong or an upper-case id
+    # names no tab.
+    ({"user": "a", "session": "#"}, "pattern"),
+    ({"user": "a", "thread": "*"}, "pattern"),
+    ({"user": "a", "session": f"{TAB}.x"}, "pattern"),
+    ({"user": "a", "session": "a" * 300}, "pattern"),
+    ({"user": "a", "session": TAB.upper()}, "pattern"),
     ({"user": "a", "fallback": "drop"}, "fallback"),
     ({"broadcast": False}, "True"),
     ({"group": "ops", "user": "a"}, "Extra inputs"),
