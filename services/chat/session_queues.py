@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
-from aiormq.exceptions import AMQPError
+from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from pamqp.common import FieldTable
 from pydantic import ValidationError
 
-from services.chat.event_consumer import EventConsumer, Handler
+from services.chat.dead_letters import DeadLetters
+from services.chat.event_consumer import EventConsumer, Handler, undecodable_reason
 from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
+from services.chat.tab_ids import TabRefused
 from shared.events import Event
 from shared.topology import (
     EVENTS_EXCHANGE,
@@ -43,8 +45,9 @@ log = logging.getLogger(__name__)
 
 class SessionQueues:
     def __init__(self, connection: AbstractConnection, channel: AbstractChannel, session_timeout_seconds: int,
-                 has_data_layer: bool) -> None:
+                 has_data_layer: bool, dead_letters: DeadLetters) -> None:
         self._connection = connection
+        self._dead_letters = dead_letters
         self._channel = channel
         self._timeout = session_timeout_seconds
         self._has_data_layer = has_data_layer
@@ -62,15 +65,25 @@ class SessionQueues:
         return session_queue_arguments(record.user, self._timeout)
 
     async def _declare_bound(self, record: SessionRecord) -> None:
-        queue = await declare_queue(self._channel, session_queue_name(record.id), self._arguments(record))
-        for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
-            await queue.bind(exchange, key)
+        # On a channel of its own. The session id comes from the browser: when it names another user's
+        # tab (held by another replica), the broker refuses the declare, whose arguments name the owner,
+        # and closes the channel it came on. That must not be the channel every tab here consumes on.
+        async with self._connection.channel() as channel:
+            try:
+                queue = await declare_queue(channel, session_queue_name(record.id), self._arguments(record))
+            except ChannelPreconditionFailed as refused:
+                raise TabRefused(f"the broker refused its queue, which another user's tab (or a replica with "
+                                 f"another session timeout) declared: {refused}") from refused
+            bindings = self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True)
+            for exchange, key in bindings:
+                await queue.bind(exchange, key)
 
     async def connect(self, record: SessionRecord, handler: Handler) -> None:
         if record.id in self._consumers:
             return
         await self._declare_bound(record)
-        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler)
+        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler,
+                                                                 self._dead_letters)
         await consumer.start()
 
     async def resume(self, record: SessionRecord) -> None:
@@ -96,8 +109,8 @@ class SessionQueues:
         while (message := await queue.get(fail=False)) is not None:
             try:
                 event = Event.from_wire(message.body)
-            except ValidationError:
-                await message.reject(requeue=False)  # poison: on to the inbox, which dead-letters it
+            except ValidationError as exc:
+                await self._dead_letters.send(message, undecodable_reason(exc))
                 continue
             relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
             departure = decide_departure(relayed_for if isinstance(relayed_for, str) else None,

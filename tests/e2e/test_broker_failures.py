@@ -27,10 +27,10 @@ import pytest
 from shared.topology import inbox_queue_name, session_queue_name
 from tests.conftest import Keys
 from tests.support import processes
+from tests.support.broker import RestartableBroker
 from tests.support.broker_probe import consumer_count, dead_letter_reasons, queued_ids
 from tests.support.chat_client import login_by_header, open_tab
 from tests.support.problems import assert_problem
-from tests.support.restartable_broker import RestartableBroker
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
 from tests.support.waiting import eventually, wait_until
 from tests.support.webhook_senders import WebhookSources, github_headers, post_webhook, unique_pull_request
@@ -48,8 +48,8 @@ class Stack:
     notifier: processes.Service
     publisher: Publisher
     state_db: Path
-    # A notifier whose inboxes hold SMALL_INBOX events; only its own fresh users' inboxes, which the
-    # chat never declares, are made with that length.
+    # A notifier whose inboxes hold SMALL_INBOX events, a deployment of its own on the same broker: only
+    # its own fresh users' inboxes, which the chat never declares, are made with that length.
     small_inboxes: Publisher
 
 
@@ -64,7 +64,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, keys: Keys, users_file: Path
                     "HERALD_PUBLISH_TIMEOUT_SECONDS": str(CONFIRM_TIMEOUT_SECONDS),
                     "HERALD_WEBHOOK_SOURCES_FILE": str(webhook_sources.file)}) as notifier, \
                 processes.notifier(broker.url, keys.file, workdir,
-                                   env={"HERALD_INBOX_MAX_LENGTH": str(SMALL_INBOX)}) as small, \
+                                   # A deployment of its own: the inbox length every process of one
+                                   # must share (shared/agreed_settings.py) is not the chat's.
+                                   env={"HERALD_INBOX_MAX_LENGTH": str(SMALL_INBOX),
+                                        "HERALD_DEPLOYMENT": "small-inboxes"}) as small, \
                 processes.chat(broker.url, users_file, workdir, name="failures-chat",
                                env={"HERALD_AUTH_MODE": "header"}) as chat:
             yield Stack(broker, chat, notifier, Publisher(notifier, keys), state_db, Publisher(small, keys))
@@ -124,7 +127,8 @@ async def test_an_event_a_full_inbox_refuses_is_503_and_dead_lettered(stack: Sta
     assert int(batch.headers["retry-after"]) > 0
 
     reasons = await dead_letter_reasons(stack.broker.url)
-    assert reasons.get(refused) == "maxlen" and reasons.get(result["id"]) == "maxlen"
+    # Ids are scoped to the key that gave them (services/notifier/event_ids.py): `keys.publisher` is "tests".
+    assert reasons.get(f"tests:{refused}") == "maxlen" and reasons.get(result["id"]) == "maxlen"
     assert await queued_ids(stack.broker.url, inbox_queue_name(user)) == waiting  # none dropped for it
 
 
@@ -150,7 +154,7 @@ async def test_while_the_broker_confirms_nothing_a_request_is_503_and_its_repeat
         started = time.monotonic()
         first = asyncio.create_task(post(stack.notifier, "/v1/events", keys.publisher, event))
         first_delivery = asyncio.create_task(post_webhook_async(stack.notifier, pull_request, delivery))
-        await wait_until(lambda: claimed(stack.state_db, f"event:{event_id}")
+        await wait_until(lambda: claimed(stack.state_db, f"event:tests:{event_id}")
                          and claimed(stack.state_db, delivery_key), what="both requests to be publishing")
 
         repeat = await post(stack.notifier, "/v1/events", keys.publisher, event)
@@ -185,8 +189,8 @@ async def test_while_the_broker_confirms_nothing_a_request_is_503_and_its_repeat
     # shows it once. The batch's other event, answered 503, was published all the same (a client
     # retrying it is served once too).
     await settled(stack.publisher, user, tab)
-    shown = tab.emitted_ids()
-    assert shown.count(event_id) == 1 and len(shown) == len(set(shown)) and set(shown) <= {event_id, other_id}
+    shown, scoped = tab.emitted_ids(), f"tests:{event_id}"  # ids are scoped to the key that gave them
+    assert shown.count(scoped) == 1 and len(shown) == len(set(shown)) and set(shown) <= {scoped, f"tests:{other_id}"}
 
 
 async def test_events_accepted_just_before_a_broker_crash_are_shown_after_it(

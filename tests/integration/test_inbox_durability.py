@@ -12,7 +12,7 @@ import pytest
 from services.notifier.publisher import EventPublisher
 from shared.events import Event, EventRequest
 from shared.topology import InboxArguments, inbox_queue_name
-from tests.support.restartable_broker import RestartableBroker
+from tests.support.broker import RestartableBroker
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

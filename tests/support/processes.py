@@ -113,11 +113,18 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
 
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         env: Mapping[str, str] | None = None, app: Path | None = None) -> Iterator[Service]:
+         env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz",
+         app: Path | None = None) -> Iterator[Service]:
     """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
-    (or overrides) its environment; `app` is another Chainlit app than the demo's."""
+    (or overrides) its environment; `app` is another Chainlit app than the demo's. It serves without its
+    broker; by default this returns once delivery is live too (its broker link up, its queues declared),
+    or with `ready_path="/auth/config"` once it serves."""
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
+    if "HERALD_SESSION_TIMEOUT_SECONDS" in env:
+        # The tests' chats with a session timeout of their own share one broker with the others, but
+        # never a user: each timeout is a deployment of its own (shared/agreed_settings.py).
+        env.setdefault("HERALD_DEPLOYMENT", f"timeout-{env['HERALD_SESSION_TIMEOUT_SECONDS']}")
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
 
@@ -126,7 +133,7 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
         command = [sys.executable, "-m", "services.chat", app_path, "--host", "127.0.0.1", "--port", str(port)]
         if chainlit_run:
             command[1:4] = ["-m", "chainlit", "run", app_path, "--headless"]
-        return running(name, command, env, chat_dir, "/auth/config", port)
+        return running(name, command, env, chat_dir, ready_path, port)
 
     with ExitStack() as stack:
         yield on_a_free_port(stack, start)
