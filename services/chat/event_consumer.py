@@ -38,11 +38,13 @@ RETRY_DELAY_SECONDS = 1.0
 
 
 class EventConsumer:
-    __slots__ = ("_channel", "_consuming_on", "_dead_letters", "_handler", "_last", "_stopping", "_tag", "queue_name")
+    __slots__ = ("_channel", "_consuming_on", "_dead_letters", "_handler", "_last", "_pause", "_stopping", "_tag",
+                 "queue_name")
 
     def __init__(self, channel: AbstractChannel, queue_name: str, handler: Handler,
-                 dead_letters: DeadLetters) -> None:
+                 dead_letters: DeadLetters, pause: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.queue_name = queue_name
+        self._pause = pause  # the wait before a failed delivery goes back (a test records it instead)
         self._channel = channel
         self._handler = handler
         self._dead_letters = dead_letters
@@ -102,7 +104,7 @@ class EventConsumer:
         except Exception:
             log.exception("handling a delivery from %s failed; it goes back to the queue in %g s", self.queue_name,
                           RETRY_DELAY_SECONDS)
-            await asyncio.sleep(RETRY_DELAY_SECONDS)
+            await self._pause(RETRY_DELAY_SECONDS)
             await message.nack(requeue=True)
 
     async def stop(self) -> None:

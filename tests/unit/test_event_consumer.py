@@ -141,7 +141,7 @@ async def test_start_consumes_once_per_channel_and_again_after_a_reconnect() -> 
 
 
 
-async def test_a_failed_delivery_goes_back_to_the_queue_after_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failed_delivery_goes_back_to_the_queue_after_a_pause() -> None:
     """The broker hands a requeued delivery straight back: a failure that repeats must not spin."""
     steps: list[str] = []
 
@@ -155,8 +155,8 @@ async def test_a_failed_delivery_goes_back_to_the_queue_after_a_pause(monkeypatc
         async def nack(self, requeue: bool = True) -> None:
             steps.append(f"nack requeue={requeue}")
 
-    monkeypatch.setattr(asyncio, "sleep", paused)  # for this test only: nothing else here sleeps
-    consumer = consumer_on(FakeChannel(), handler)
+    consumer = EventConsumer(cast(AbstractChannel, FakeChannel()), "herald.session.test", handler,
+                             cast(DeadLetters, FakeDeadLetters()), pause=paused)
     await consumer.start()
     await consumer._on_delivery(cast(AbstractIncomingMessage, Recording(wire(1))))
     assert steps == [f"pause {event_consumer.RETRY_DELAY_SECONDS:g}", "nack requeue=True"]
