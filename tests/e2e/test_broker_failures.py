@@ -91,23 +91,6 @@ async def post_webhook_async(service: processes.Service, body: bytes, headers: d
     return await asyncio.to_thread(post_webhook, service.url, "github", body, headers)
 
 
-async def chat_takes_tabs_again(chat: processes.Service, tabs: Tabs, timeout: float = 60) -> None:  # noqa: ASYNC109
-    """Wait until the chat takes up a new tab: its own broker link is back, which can be later than the
-    notifier's. A probe tab that connected while the link was away is not taken up when it returns
-    (see the xfail test below), so each probe gets a few seconds, then another is opened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        probe = await open_tab(chat.url, await login_by_header(chat.url, fresh_user("probe")))
-        tabs.opened.append(probe)
-        try:
-            await tabs.ready(probe, timeout=5)
-            return
-        except AssertionError:
-            await probe.disconnect()
-            if time.monotonic() > deadline:
-                raise
-
-
 async def test_an_event_a_full_inbox_refuses_is_503_and_dead_lettered(stack: Stack, keys: Keys) -> None:
     """The inbox's `reject-publish-dlx` overflow: the broker nacks the publish, the notifier answers 503,
     the refused copy goes to the dead letters, and the events that were waiting stay."""
@@ -218,7 +201,7 @@ async def test_events_accepted_just_before_a_broker_crash_are_shown_after_it(
     await processes.notifier_linked(stack.notifier)
     after = await stack.publisher.send({"group": group}, "to the group, after the restart")
 
-    await chat_takes_tabs_again(stack.chat, tabs)
+    await processes.chat_linked(stack.chat)  # its link can come back later than the notifier's
     await tab.connect()  # the same session: the chat takes up its queue and the member's inbox
     await tabs.ready(tab)
     later = await tabs.open(stack.chat, newcomer)
@@ -231,13 +214,10 @@ async def test_events_accepted_just_before_a_broker_crash_are_shown_after_it(
     assert (await stack.publisher.group("GET", group)).json()["members"] == [member]
 
 
-# Not strict: it fails in most runs, not all (3 of 4 here). The tab's connect handler runs on the old,
-# closed channel (ChannelInvalidStateError in SessionQueues.connect), and the reconnect's
-# Delivery._resume, which runs just after it, does not take up a queue that was never consumed.
-@pytest.mark.xfail(reason="issue #20: a tab that connects while the chat's broker link is down is often "
-                   "never taken up, not even once the link is back")
 async def test_a_tab_that_opens_while_the_broker_is_down_is_served_once_it_is_back(
         stack: Stack, tabs: Tabs) -> None:
+    """Before issue #20's fix the tab's connect handler declared on the closed channel and the
+    reconnect did not take the tab up after it: this failed in 3 of 4 runs."""
     user = fresh_user("early")
     waiting = await stack.publisher.send({"user": user}, "waiting in the inbox")
     stack.broker.kill()

@@ -111,6 +111,17 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
     await eventually(ready, timeout=timeout, what=f"{notifier.name} to reach its broker")
 
 
+async def chat_linked(chat: Service, timeout: float = 60) -> None:  # noqa: ASYNC109
+    """Wait until the chat's `/herald/readyz` says its delivery is live (again): its broker link is up and
+    its queues taken up."""
+
+    async def ready() -> bool:
+        async with httpx.AsyncClient(base_url=chat.url) as http:
+            return (await http.get("/herald/readyz")).status_code == 200
+
+    await eventually(ready, timeout=timeout, what=f"{chat.name}'s delivery to be live")
+
+
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
          env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz",
