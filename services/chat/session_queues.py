@@ -1,5 +1,6 @@
-"""Each Chainlit session's own durable queue: declared on connect, consumed while connected, drained
-into the owner's inbox when Chainlit deletes the session.
+"""Each Chainlit session's own durable queue: declared on connect, consumed while connected; when the
+tab drops, the user's events in it go back to the owner's inbox once the tab has not returned in time
+(`hand_back`), and all of it when Chainlit deletes the session.
 
 Bindings (see shared/topology.py):
 - always: `session.<U>.<S>` and, without a data layer, `thread.<U>.<T>`, so events for the tab wait
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from aiormq.exceptions import AMQPError
 from pamqp.common import FieldTable
 from pydantic import ValidationError
@@ -81,6 +82,8 @@ class SessionQueues:
             await consumer.start()
 
     async def disconnect(self, record: SessionRecord) -> None:
+        """Stop the user's events reaching the tab, and stop consuming its queue. What is in the queue
+        stays there for a while (hand_back): the tab may come back and take it, in order."""
         consumer = self._consumers.pop(record.id, None)
         if consumer is None:
             return
@@ -88,20 +91,18 @@ class SessionQueues:
         for exchange, key in self._bindings(record, connected_only=True):
             await queue.unbind(exchange, key)
         await consumer.stop()
-        await self._sort_out_departure(record, queue)
 
-    async def _sort_out_departure(self, record: SessionRecord, queue: AbstractQueue) -> None:
-        """Hand back what the tab will not take now (see routing.decide_departure); keep the rest."""
+    async def hand_back(self, record: SessionRecord) -> None:
+        """The tab did not come back in time: hand back what it will not take now (see
+        routing.decide_departure), keep the rest."""
+        if record.id in self._consumers:
+            return
+        queue = await declare_queue(self._channel, session_queue_name(record.id), self._arguments(record))
+        if queue.declaration_result.consumer_count:
+            return  # the tab came back on another instance, which now owns the queue
         kept = []
         while (message := await queue.get(fail=False)) is not None:
-            try:
-                event = Event.from_wire(message.body)
-            except ValidationError:
-                await message.reject(requeue=False)  # poison: on to the inbox, which dead-letters it
-                continue
-            relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
-            departure = decide_departure(relayed_for if isinstance(relayed_for, str) else None,
-                                         already_shown=record.has_shown(event.id))
+            departure = self._departure(record, message)
             if departure is Departure.DONE:
                 await message.ack()
             elif departure is Departure.RETURN:
@@ -110,6 +111,16 @@ class SessionQueues:
                 kept.append(message)
         for message in kept:  # back where they were, in order
             await message.nack(requeue=True)
+
+    @staticmethod
+    def _departure(record: SessionRecord, message: AbstractIncomingMessage) -> Departure:
+        try:
+            event = Event.from_wire(message.body)
+        except ValidationError:
+            return Departure.RETURN  # poison: on to the inbox, which dead-letters it
+        relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
+        return decide_departure(relayed_for if isinstance(relayed_for, str) else None,
+                                already_shown=record.has_proven(event.id))
 
     async def remove(self, record: SessionRecord) -> None:
         """The session is gone for good: hand what waits in its queue to the inbox, then delete it."""
@@ -122,9 +133,13 @@ class SessionQueues:
             for exchange, key in self._bindings(record, connected_only=False):
                 await queue.unbind(exchange, key)
             # Nothing routes in any more. Rejected events dead-letter into the owner's inbox (the
-            # queue's dead-letter route), where each event's fallback applies.
+            # queue's dead-letter route), where each event's fallback applies; what the tab is known
+            # to have shown is done.
             while (message := await queue.get(fail=False)) is not None:
-                await message.reject(requeue=False)
+                if self._departure(record, message) is Departure.DONE:
+                    await message.ack()
+                else:
+                    await message.reject(requeue=False)
             try:
                 await queue.delete(if_unused=True, if_empty=True)
             except AMQPError:
