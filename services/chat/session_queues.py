@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
+from aio_pika.exceptions import ChannelNotFoundEntity
 from aiormq.exceptions import AMQPError
 from pamqp.common import FieldTable
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from services.chat.event_consumer import EventConsumer, Handler
 from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
+from services.chat.tab_leases import Lease, TabLeases
 from shared.events import Event
 from shared.topology import (
     EVENTS_EXCHANGE,
@@ -50,6 +52,7 @@ class SessionQueues:
         self._timeout = session_timeout_seconds
         self._has_data_layer = has_data_layer
         self._consumers: dict[str, EventConsumer] = {}
+        self._leases = TabLeases(connection, self._orphaned)
 
     def _bindings(self, record: SessionRecord, connected_only: bool) -> list[tuple[str, str]]:
         thread = [(EVENTS_EXCHANGE, thread_routing_key(record.user, record.thread_id))] if record.thread_id else []
@@ -73,6 +76,7 @@ class SessionQueues:
         await self._declare_bound(record)
         consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler)
         await consumer.start()
+        await self._leases.take(record.id, record.user, record.thread_id)
 
     async def resume(self, record: SessionRecord) -> None:
         """After a reconnect: declare, bind and consume again the queue of a session still connected."""
@@ -80,6 +84,7 @@ class SessionQueues:
         if consumer is not None:
             await self._declare_bound(record)
             await consumer.start()
+            await self._leases.take(record.id, record.user, record.thread_id)
 
     async def disconnect(self, record: SessionRecord) -> None:
         """Stop the user's events reaching the tab, and stop consuming its queue. What is in the queue
@@ -91,6 +96,7 @@ class SessionQueues:
         for exchange, key in self._bindings(record, connected_only=True):
             await queue.unbind(exchange, key)
         await consumer.stop()
+        await self._leases.give_back(record.id)
 
     async def hand_back(self, record: SessionRecord) -> None:
         """The tab did not come back in time: hand back what it will not take now (see
@@ -100,6 +106,33 @@ class SessionQueues:
         queue = await declare_queue(self._channel, session_queue_name(record.id), self._arguments(record))
         if queue.declaration_result.consumer_count:
             return  # the tab came back on another instance, which now owns the queue
+        await self._sort_out(record, queue)
+
+    async def _orphaned(self, lease: Lease) -> None:
+        """The replica that held tab `lease.session` is gone without unbinding its queue from the user
+        (tab_leases.py): unbind it, and hand back the user's events in it, unless the tab is back."""
+        if lease.session in self._consumers:
+            return
+        record = SessionRecord(lease.session, lease.user, lease.thread)
+        # A channel of its own: a passive declare of a queue that is gone closes its channel.
+        async with self._connection.channel() as channel:
+            try:
+                queue = await channel.declare_queue(session_queue_name(record.id), passive=True)
+            except ChannelNotFoundEntity:
+                return
+            if queue.declaration_result.consumer_count:
+                return  # the tab came back on another instance, which now owns the queue
+            for exchange, key in self._bindings(record, connected_only=True):
+                await queue.unbind(exchange, key)
+            if (await channel.declare_queue(queue.name, passive=True)).declaration_result.consumer_count:
+                # The tab came back meanwhile: its replica bound the queue just before consuming it.
+                for exchange, key in self._bindings(record, connected_only=True):
+                    await queue.bind(exchange, key)
+                return
+            log.info("unbound session %s of %s from its user: its replica is gone", record.id, record.user)
+            await self._sort_out(record, queue)
+
+    async def _sort_out(self, record: SessionRecord, queue: AbstractQueue) -> None:
         kept = []
         while (message := await queue.get(fail=False)) is not None:
             departure = self._departure(record, message)
