@@ -112,6 +112,11 @@ class Delivery:
         user = session.user.identifier
         async with self._locks.hold(user):
             log.info("session %s of %s connected", session.id, user)
+            if (earlier := self.registry.get(session.id)) is not None and earlier.user == user:
+                # Back on a new socket before its old one was seen to go: what the old socket was
+                # sent unproven goes back to the queue, to come again on this one.
+                for message in self._show.release(earlier):
+                    await _requeue(message)
             record = self.registry.connected(session.id, user, session.thread_id)
             await self._replay(session, record)
             # The session's queue first: the inbox relays only to connected session queues. What the
