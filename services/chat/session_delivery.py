@@ -15,6 +15,7 @@ import logging
 
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq import spec
+from aiormq.exceptions import ChannelInvalidStateError
 from chainlit.server import sio
 from chainlit.session import WebsocketSession
 from pamqp.common import FieldTable
@@ -127,7 +128,7 @@ class SessionDelivery:
         if window.hold(event_id, message):
             return
         held = window.held_by(event_id)
-        if held is not None and held.channel.is_closed:  # the broker already took that one back
+        if held is not None and _channel_closed(held):  # the broker already took that one back
             window.replace_held(event_id, message)
         else:
             await message.ack()  # a second copy of an event whose first copy waits for the proof
@@ -138,6 +139,8 @@ class SessionDelivery:
         # proof for the window of the socket after it.
         if record.window is not None and session is not None and session.socket_id == socket_id:
             self._settled(record, record.window.settle(answered))
+            if not record.window:
+                record.window = None  # most tabs are idle most of the time: an empty window costs memory
 
     def _settled(self, record: SessionRecord, proven: list[Unproven[AbstractIncomingMessage]]) -> None:
         messages = []
@@ -164,6 +167,13 @@ class SessionDelivery:
         else:
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
+
+
+def _channel_closed(message: AbstractIncomingMessage) -> bool:
+    try:
+        return bool(message.channel.is_closed)
+    except ChannelInvalidStateError:  # aio-pika's way of saying so
+        return True
 
 
 async def _ack_all(messages: list[AbstractIncomingMessage]) -> None:

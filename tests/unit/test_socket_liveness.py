@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import engineio
 import pytest
@@ -16,6 +17,7 @@ import socketio
 import uvicorn
 from engineio import packet
 from engineio.async_socket import AsyncSocket
+from websockets.asyncio.client import connect
 
 from scripts.rabbitmq_node import free_port
 from services.chat import socket_liveness
@@ -47,8 +49,14 @@ class Served:
 
 @pytest.fixture
 async def served() -> AsyncIterator[Served]:
+    async with serving(ping_interval=0.5) as served:
+        yield served
+
+
+@asynccontextmanager
+async def serving(ping_interval: float) -> AsyncIterator[Served]:
     socket_liveness.install()
-    server = socketio.AsyncServer(async_mode="asgi", ping_interval=0.5, ping_timeout=1)
+    server = socketio.AsyncServer(async_mode="asgi", ping_interval=ping_interval, ping_timeout=1)
     port = free_port()
     served = Served(server, f"http://127.0.0.1:{port}")
 
@@ -128,3 +136,28 @@ async def test_probes_leave_engine_io_heartbeat_working(served: Served) -> None:
     assert client.connected and served.server.manager.is_connected(sid, "/")
     assert proofs[-1] > 40  # every probe was answered
     await client.disconnect()
+
+
+async def test_a_pong_to_a_ping_queued_before_the_emit_proves_nothing() -> None:
+    """Driven by hand over a raw websocket, as a browser's engine.io would speak, so that the test says
+    when the client answers: emit A, emit B, and the client answers the ping it read after A only."""
+    async with serving(ping_interval=25) as served:  # engine.io's own ping stays out of the way
+        url = served.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        async with connect(url) as browser:
+            assert str(await browser.recv()).startswith("0{")  # engine.io open
+            await browser.send("40")  # socket.io connect
+            assert str(await browser.recv()).startswith("40")
+            await wait_until(lambda: bool(served.sids), what="the server to see the client")
+            sid, proofs = served.sids[0], []
+            await served.server.emit("n", "A", to=sid)
+            mark_a = await socket_liveness.emitted(served.server, sid, proofs.append)
+            await served.server.emit("n", "B", to=sid)
+            mark_b = await socket_liveness.emitted(served.server, sid, proofs.append)
+            assert mark_a is not None and mark_b is not None
+            assert [await browser.recv(), await browser.recv()] == ['42["n","A"]', "2"]
+            await browser.send("3")  # the pong to the ping queued after A, before B
+            await wait_until(lambda: bool(proofs), what="the pong to be counted")
+            assert proofs[-1] > mark_a and not proofs[-1] > mark_b
+            assert [await browser.recv(), await browser.recv()] == ['42["n","B"]', "2"]  # B's own probe
+            await browser.send("3")
+            await wait_until(lambda: proofs[-1] > mark_b, what="B to be proven")
