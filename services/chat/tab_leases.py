@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractRobustChannel
 from aiormq.abc import AbstractChannel as ChannelUnderlay
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
@@ -66,11 +66,13 @@ class TabLeases:
         self._channel: AbstractChannel | None = None
         self._held: dict[str, tuple[ChannelUnderlay, int]] = {}  # session -> its lease's delivery
         self._given_back: set[str] = set()  # tabs gone before their lease arrived
+        self._pending: dict[str, Lease] = {}  # leases to take once the broker is back
         self._starting = asyncio.Lock()
 
     async def start(self) -> None:
         """Consume this replica's leases and everybody's orphaned ones (idempotent). The channel is
-        robust: aio-pika consumes both again after a reconnect."""
+        robust: aio-pika consumes both again after a reconnect, and the leases that could not be
+        taken meanwhile are taken then."""
         async with self._starting:
             if self._channel is not None:
                 return
@@ -80,22 +82,41 @@ class TabLeases:
             orphans = await channel.declare_queue(ORPHANED_TABS_QUEUE, durable=True,
                                                   arguments={"x-queue-type": "classic"})
             await orphans.consume(self._orphaned)
+            if isinstance(channel, AbstractRobustChannel):
+                channel.reopen_callbacks.add(self._take_pending)
             self._channel = channel
 
     async def take(self, session: str, user: str, thread: str | None) -> None:
-        await self.start()
-        assert self._channel is not None
+        """Hold a lease for a tab this replica consumes. Never fails: without a lease, the tab's queue
+        is left bound if the replica dies, as before leases; a lease the broker cannot take now (its
+        connection is coming back) is taken once the channel is open again."""
+        lease = Lease(session, user, thread)
         self._given_back.discard(session)
-        await self._channel.default_exchange.publish(
-            aio_pika.Message(Lease(session, user, thread).to_wire(), message_id=session), self._queue)
+        try:
+            await self.start()
+            await self._publish(lease)
+        except Exception as exc:  # best effort, see above
+            self._pending[session] = lease
+            log.info("the lease of session %s waits for the broker (%s)", session, type(exc).__name__)
 
     async def give_back(self, session: str) -> None:
         """The tab left this replica the ordinary way: its lease is done with."""
+        self._pending.pop(session, None)
         held = self._held.pop(session, None)
         if held is None:
             self._given_back.add(session)
             return
         await _ack(*held)
+
+    async def _publish(self, lease: Lease) -> None:
+        assert self._channel is not None
+        await self._channel.default_exchange.publish(
+            aio_pika.Message(lease.to_wire(), message_id=lease.session), self._queue)
+
+    async def _take_pending(self, _channel: object = None) -> None:
+        pending, self._pending = self._pending, {}
+        for lease in pending.values():
+            await self.take(lease.session, lease.user, lease.thread)
 
     async def _leased(self, message: AbstractIncomingMessage) -> None:
         session = str(message.message_id)
