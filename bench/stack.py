@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scripts.rabbitmq_node import free_port
 from services.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
+from services.notifier.rate_limits import UNLIMITED
 from tests.support import processes
 from tests.support.processes import ROOT, Service
 
@@ -31,7 +32,8 @@ class Stack:
     def create(cls, workdir: Path, amqp_url: str, broker_pid: int) -> Stack:
         key = new_key()
         keys_file = workdir / "api-keys.toml"
-        keys_file.write_text(config_entry("bench", key, [PUBLISH_EVENTS]))
+        # Unlimited: the benchmarks measure what the notifier can carry, not its default rate limit.
+        keys_file.write_text(config_entry("bench", key, [PUBLISH_EVENTS], UNLIMITED))
         return cls(workdir, amqp_url, broker_pid, key, keys_file)
 
 

@@ -1,7 +1,8 @@
 """Herald in a Chainlit app mounted inside your own FastAPI app.
 
 Chainlit's own lifespan does not run when it is mounted, so Herald's delivery runs in the parent
-app's lifespan instead. Run it with `uvicorn examples.mounted_chat:app`; the chat is at /chat.
+app's lifespan instead, and Herald's health endpoints are the parent's too (/herald/healthz,
+/herald/readyz). Run it with `uvicorn examples.mounted_chat:app`; the chat is at /chat.
 """
 
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from chainlit.utils import mount_chainlit
 from fastapi import FastAPI
 
+from services.chat import health
 from services.chat.delivery import running
 
 
@@ -21,6 +23,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(lifespan=lifespan)
+app.include_router(health.router)
 
 
 @app.get("/")

@@ -35,6 +35,15 @@ class BrokerUnavailable(RuntimeError):
     """No RabbitMQ could be had; the message says how to get one."""
 
 
+class PortTaken(BrokerUnavailable):
+    """Another process bound a port between `free_port()` and the node's start."""
+
+
+# free_port() only finds a port that was free a moment ago: another process may bind it before the node
+# does. A node on ports of its own choosing then starts again on new ones, this many times at most.
+PORT_ATTEMPTS = 3
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -134,10 +143,21 @@ def start_node(
     if not SERVER.exists():
         raise BrokerUnavailable(f"RabbitMQ is not installed here ({SERVER} is missing). {INSTALL_HINT}")
     base.mkdir(parents=True, exist_ok=True)
-    port = amqp_port or free_port()
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            return _start_node(base, amqp_port or free_port(), management_port, timeout, name, scratch)
+        except PortTaken:
+            if amqp_port or attempt == PORT_ATTEMPTS:
+                raise  # ports the caller chose: trying others would not start the node it asked for
+    raise AssertionError("unreachable")
+
+
+def _start_node(base: Path, port: int, management_port: int | None, timeout: float, name: str | None,
+                scratch: bool) -> RabbitMQNode:
     name = name or f"herald-{port}@localhost"
     env = node_environment(name, base, port, management_port)
     with (base / "server.out").open("ab") as log:
+        written_before = log.tell()  # an earlier attempt's output is not this one's
         process = subprocess.Popen([str(SERVER)], env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     node = RabbitMQNode(name, base, port, management_port, process, env,
@@ -145,9 +165,12 @@ def start_node(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = (base / "server.out").read_text(errors="replace")[-2000:]
+            with (base / "server.out").open("rb") as out:
+                out.seek(written_before)
+                tail = out.read().decode(errors="replace")[-2000:]
             node.stop()  # its watchdog
-            raise BrokerUnavailable(f"rabbitmq-server exited with {process.returncode}:\n{tail}")
+            problem = PortTaken if "eaddrinuse" in tail else BrokerUnavailable
+            raise problem(f"rabbitmq-server exited with {process.returncode}:\n{tail}")
         if _accepts(port):
             _set_queue_version_policies(node)
             return node
@@ -209,7 +232,8 @@ def _accepts(port: int) -> bool:
 
 @contextmanager
 def private_node(management: bool = False) -> Iterator[RabbitMQNode]:
-    base = Path(tempfile.mkdtemp(prefix="herald-rabbitmq-"))
+    # HERALD_SCRATCH_DIR: where a test run keeps its scratch, so that it can check none is left behind.
+    base = Path(tempfile.mkdtemp(prefix="herald-rabbitmq-", dir=os.environ.get("HERALD_SCRATCH_DIR")))
     node = start_node(base, management_port=free_port() if management else None, scratch=True)
     try:
         yield node

@@ -1,6 +1,9 @@
 """`./herald up` without Docker: a local RabbitMQ node, the notifier and the chat, until Ctrl-C.
 
-The node's data lives in var/rabbitmq, so events kept for offline users survive a restart.
+The node's data lives in var/rabbitmq, so events kept for offline users survive a restart. With
+HERALD_AMQP_URL set, that broker is used instead and no node is started. The services do not wait for
+their broker, and neither does this: they are up when they serve, and notifications flow once the
+broker is there (say, a broker that is started later), without restarting anything.
 """
 
 from __future__ import annotations
@@ -16,24 +19,32 @@ from pathlib import Path
 import httpx
 
 from scripts.demo_credentials import make_demo_credentials, welcome
-from scripts.rabbitmq_node import BrokerUnavailable, free_port, start_node
+from scripts.rabbitmq_node import BrokerUnavailable, RabbitMQNode, free_port, start_node
+from shared.logs import mask_url_passwords
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("HERALD_VAR_DIR") or ROOT / "var")  # elsewhere for a test run
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], name: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"herald: the {name} exited with {process.returncode}; see var/{name}.log")
+            sys.exit(f"herald: the {name} exited with {process.returncode}; see {VAR / name}.log")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)  # polling a port: there is no event to wait on
-    sys.exit(f"herald: the {name} did not come up in {timeout:.0f} s; see var/{name}.log")
+    sys.exit(f"herald: the {name} did not come up in {timeout:.0f} s; see {VAR / name}.log")
+
+
+def broker_linked(notifier_url: str) -> bool:
+    try:
+        return httpx.get(f"{notifier_url}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def spawn(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -47,7 +58,7 @@ def supervise(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     while True:
         for name, process in processes.items():
             if process.poll() is not None:
-                raise SystemExit(f"herald: the {name} exited with {process.returncode}; see var/{name}.log")
+                raise SystemExit(f"herald: the {name} exited with {process.returncode}; see {VAR / name}.log")
         time.sleep(0.5)  # a supervisor's heartbeat; there is no portable wait on several children
 
 
@@ -59,14 +70,19 @@ def main() -> None:
     args = parser.parse_args()
     VAR.mkdir(exist_ok=True)
     credentials = make_demo_credentials(VAR / "demo")
-    print("herald: starting RabbitMQ (data in var/rabbitmq) ...", flush=True)
-    try:
-        node = start_node(VAR / "rabbitmq", amqp_port=free_port(), management_port=free_port(),
-                          name="herald@localhost")
-    except BrokerUnavailable as exc:
-        sys.exit(f"herald: {exc}")
+    node: RabbitMQNode | None = None
+    if amqp_url := os.environ.get("HERALD_AMQP_URL"):
+        print(f"herald: using the broker at {mask_url_passwords(amqp_url)} (HERALD_AMQP_URL)", flush=True)
+    else:
+        print(f"herald: starting RabbitMQ (data in {VAR / 'rabbitmq'}) ...", flush=True)
+        try:
+            node = start_node(VAR / "rabbitmq", amqp_port=free_port(), management_port=free_port(),
+                              name="herald@localhost")
+        except BrokerUnavailable as exc:
+            sys.exit(f"herald: {exc}")
+        amqp_url = node.url
     env = {
-        "HERALD_AMQP_URL": node.url,
+        "HERALD_AMQP_URL": amqp_url,
         "HERALD_API_KEYS_FILE": str(credentials.keys_file),
         "HERALD_USERS_FILE": str(credentials.users_file),
         "HERALD_STATE_DB": str(VAR / "notifier.sqlite3"),
@@ -78,11 +94,18 @@ def main() -> None:
                  env)
     try:
         notifier_url, chat_url = f"http://{args.host}:{args.notifier_port}", f"http://{args.host}:{args.chat_port}"
-        wait_http(f"{notifier_url}/readyz", notifier, "notifier")
+        # Up means serving: neither waits for the broker, so neither does this.
+        wait_http(f"{notifier_url}/healthz", notifier, "notifier")
         wait_http(f"{chat_url}/auth/config", chat, "chat")
+        if node is not None:  # a node of our own is up already: the link follows in a moment
+            wait_http(f"{notifier_url}/readyz", notifier, "notifier")
         print(welcome(credentials, chat_url, notifier_url))
-        print(f"  RabbitMQ management: http://127.0.0.1:{node.management_port} (guest/guest)")
-        print("  Logs: var/notifier.log, var/chat.log. Press Ctrl-C to stop.", flush=True)
+        if node is not None:
+            print(f"  RabbitMQ management: http://127.0.0.1:{node.management_port} (guest/guest)")
+        if not broker_linked(notifier_url):
+            print("  The broker does not answer yet: the chat serves, and notifications flow once it does\n"
+                  f"  (the notifier answers 503 until then; see {notifier_url}/readyz and {chat_url}/herald/healthz).")
+        print(f"  Logs: {VAR / 'notifier.log'}, {VAR / 'chat.log'}. Press Ctrl-C to stop.", flush=True)
         supervise({"notifier": notifier, "chat": chat})
     except KeyboardInterrupt:
         pass
@@ -95,7 +118,8 @@ def main() -> None:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        node.stop()
+        if node is not None:
+            node.stop()
 
 
 if __name__ == "__main__":

@@ -13,27 +13,43 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     StringConstraints,
     Tag,
     model_validator,
 )
+from pydantic_core import PydanticSerializationError, to_json
+
+from shared.json_bounds import out_of_bounds
 
 # The wire format's version. Bump it only for a change old consumers cannot read; additive
 # optional fields keep the version.
 SCHEMA_VERSION = 1
 
 MAX_BODY_BYTES = 16 * 1024
+# `data` is free-form, so it is bounded here, well inside what every parser on its way can read
+# (see shared/json_bounds.py): the object itself is level 1.
+MAX_DATA_DEPTH = 32
+MAX_DATA_BYTES = 32 * 1024  # as compact JSON (UTF-8), as it travels
+# Integers are carried exactly, but a socket.io client (python-engineio's JSON) refuses one written with
+# over 100 characters, against the quadratic cost of reading long integers: 99 digits and a sign.
+MAX_DATA_INTEGER_DIGITS = 99
 
 # User ids become AMQP routing keys and queue names, so they may not hold topic wildcards
 # ("*", "#") or whitespace. Email-like ids are allowed.
 UserId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@+-]{1,128}$")]
 EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
-# Session and thread ids are Chainlit's uuids; groups are names. Both become routing-key words.
-SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+# Session and thread ids are Chainlit's: its frontend makes each tab's session id, its server a new
+# thread's id, both as lowercase uuid strings. No other id can name a tab (the chat refuses tabs that
+# bring one, services/chat/tab_ids.py), and both become queue names and routing-key words.
+SESSION_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 ThreadId = SessionId
+# Groups are names, and become routing-key words.
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_@+-]{1,64}$")]
 
 
@@ -46,6 +62,16 @@ class Severity(StrEnum):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# The rules of `UserTarget._one_scope` in JSON Schema, so that the OpenAPI document tells the truth.
+_ONE_SCOPE: dict[str, Any] = {
+    "not": {"required": ["session", "thread"],
+            "properties": {"session": {"type": "string"}, "thread": {"type": "string"}}},
+    "if": {"required": ["fallback"], "properties": {"fallback": {"const": "drop"}}},
+    "then": {"anyOf": [{"required": ["session"], "properties": {"session": {"type": "string"}}},
+                       {"required": ["thread"], "properties": {"thread": {"type": "string"}}}]},
+}
 
 
 class UserTarget(_Strict):
@@ -63,6 +89,8 @@ class UserTarget(_Strict):
     thread: ThreadId | None = None
     fallback: Literal["user", "drop"] = "user"
 
+    model_config = ConfigDict(json_schema_extra=_ONE_SCOPE)
+
     @model_validator(mode="after")
     def _one_scope(self) -> UserTarget:
         if self.session is not None and self.thread is not None:
@@ -78,11 +106,17 @@ class GroupTarget(_Strict):
     group: GroupId
 
 
+def _only_a_bool(value: Any) -> Any:
+    if not isinstance(value, bool):  # a literal True takes 1, which equals True in Python
+        raise ValueError("must be true")
+    return value
+
+
 class BroadcastTarget(_Strict):
     """Every connected session of every user; with `persist`, also kept in every inbox for its TTL."""
 
-    broadcast: Literal[True]
-    persist: bool = False
+    broadcast: Annotated[Literal[True], BeforeValidator(_only_a_bool)]
+    persist: StrictBool = False
 
 
 def _target_kind(value: Any) -> str | None:
@@ -112,11 +146,30 @@ def _body_within_limit(body: str) -> str:
     return body
 
 
+def _data_within_limits(data: dict[str, Any]) -> dict[str, Any]:
+    if (reason := out_of_bounds(data, MAX_DATA_DEPTH, MAX_DATA_INTEGER_DIGITS)) is not None:
+        raise ValueError(f"data {reason}")  # the README says what to do instead: strings for long numbers
+    try:
+        wire = to_json(data)  # the serializer of Event.to_wire: integers of any size, exactly
+    except PydanticSerializationError as exc:  # a lone surrogate
+        raise ValueError(f"data cannot be written as JSON: {exc}") from None
+    if len(wire) > MAX_DATA_BYTES:
+        raise ValueError(f"data is {len(wire)} bytes as JSON; the limit is {MAX_DATA_BYTES} bytes")
+    return data
+
+
 Body = Annotated[
     str,
     StringConstraints(min_length=1),
     AfterValidator(_body_within_limit),
     Field(description="Markdown, at most 16 KiB (UTF-8)."),
+]
+Data = Annotated[
+    dict[str, Any],
+    AfterValidator(_data_within_limits),
+    Field(description=f"Any JSON object, carried along exactly: at most {MAX_DATA_DEPTH} levels deep (the "
+                      f"object itself is 1), {MAX_DATA_BYTES // 1024} KiB as compact JSON, and integers of at "
+                      f"most {MAX_DATA_INTEGER_DIGITS} digits."),
 ]
 
 
@@ -129,7 +182,7 @@ class EventRequest(_Strict):
     body: Body
     severity: Severity = Severity.INFO
     ttl_seconds: Annotated[int, Field(gt=0, le=30 * 24 * 3600)] | None = None
-    data: dict[str, Any] | None = None
+    data: Data | None = None
 
     def to_event(self, source: str, now: datetime | None = None) -> Event:
         return Event(

@@ -53,6 +53,9 @@ class ConfirmedPublisher:
     async def publish(self, body: bytes, *, exchange: str, routing_key: str, properties: spec.Basic.Properties,
                       mandatory: bool) -> None:
         """Return once the broker confirmed (see FramePublisher.publish for what it raises)."""
+        if self._channel.is_closed:
+            # While the link is down a robust channel would wait for it, without a deadline.
+            raise ChannelClosed("the channel is closed: the broker link is down")
         underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
         await self._frames.publish(underlay, body, exchange=exchange, routing_key=routing_key,
                                    properties=properties, mandatory=mandatory)

@@ -13,6 +13,7 @@
   that session, which renders it.
 - Rejected and expired inbox events go to DEAD_LETTER_EXCHANGE and wait in DEAD_LETTER_QUEUE;
   expired or orphaned session-queue events fall back into the owner's inbox.
+- Settings every process must share are recorded in one stream each (`agreed_setting_queue_name`).
 """
 
 from __future__ import annotations
@@ -126,6 +127,19 @@ def lease_queue_arguments() -> FieldTable:
         "x-dead-letter-exchange": "",  # the default exchange: straight into the queue named below
         "x-dead-letter-routing-key": ORPHANED_TABS_QUEUE,
     }
+
+
+def agreed_setting_queue_name(deployment: str, setting: str) -> str:
+    """Where a deployment's processes record a setting they must share (shared/agreed_settings.py)."""
+    return f"herald.agreed.{deployment}.{setting}"
+
+
+def agreed_settings_lock_name(deployment: str) -> str:
+    """The exclusive queue a process holds while it reads or writes its deployment's records."""
+    return f"herald.agreed.{deployment}.lock"
+
+
+AGREED_SETTING_ARGUMENTS: FieldTable = {"x-queue-type": "classic"}
 
 
 @dataclass(frozen=True)

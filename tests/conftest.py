@@ -14,6 +14,8 @@ from tests.support import processes
 from tests.support.broker import rabbitmq_url
 from tests.support.webhook_senders import WebhookSources, write_sources
 
+pytest_plugins = ["tests.support.tiers", "tests.support.leftovers"]
+
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
 
 

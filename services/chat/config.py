@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -23,3 +24,14 @@ class ChatSettings(CommonSettings):
                                         "back to the user's inbox.")
     session_timeout_seconds: int | None = Field(
         default=None, gt=0, description="Overrides Chainlit's project.session_timeout when set.")
+    image_hosts: str = Field(
+        default="", description="Comma-separated hosts whose https images event bodies may show; none by default.")
+
+    def allowed_image_hosts(self) -> frozenset[str]:
+        return frozenset(host.strip().lower() for host in self.image_hosts.split(",") if host.strip())
+
+
+@lru_cache(maxsize=1)
+def image_hosts() -> frozenset[str]:
+    """HERALD_IMAGE_HOSTS, read once per process: rendering happens on every event."""
+    return ChatSettings().allowed_image_hosts()

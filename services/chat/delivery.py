@@ -7,6 +7,11 @@ Embedding it takes two lines in any Chainlit app, and leaves the app's own hooks
 
 Under `chainlit run` it starts and stops with Chainlit's server. When Chainlit is mounted in a parent
 FastAPI app (whose lifespan Chainlit's does not join), enter `running(settings)` in the parent lifespan.
+
+Herald never holds the app up: the app serves at once, and Herald connects to its broker in the
+background. Tabs that connect while the link is down are recorded; when it comes (back), their queues
+are declared, bound and consumed (`Delivery._take_up`), and their users' waiting events delivered.
+`is_live()` says whether delivery runs right now.
 """
 
 from __future__ import annotations
@@ -20,25 +25,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from chainlit.config import config as chainlit_config
 from chainlit.data import get_data_layer
 from chainlit.session import WebsocketSession
 
-from services.chat import render
+from services.chat import health, liveness, render
 from services.chat.broadcasts import ReplicaBroadcasts
 from services.chat.config import ChatSettings
+from services.chat.dead_letters import DeadLetters
 from services.chat.event_consumer import EventConsumer
 from services.chat.inbox_relay import InboxRelay
 from services.chat.session_delivery import SessionDelivery
 from services.chat.session_hooks import watch_sessions
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord, SessionRegistry
+from services.chat.tab_ids import TabRefused
 from services.chat.thread_persistence import persist_to_thread
 from services.chat.user_locks import UserLocks
-from shared.broker_connection import connect_until_up
-from shared.frames import ConfirmedPublisher
+from shared.agreed_settings import agree_or_exit
+from shared.broker_link import BrokerLink, LinkDown, LinkStatus
+from shared.frames import ChannelClosed, ConfirmedPublisher
+from shared.logs import mask_secrets_in
 from shared.topology import (
     InboxArguments,
     declare_exchanges,
@@ -50,62 +59,126 @@ from shared.topology import (
 
 log = logging.getLogger("herald.chat")
 
+is_live, wait_live = liveness.is_live, liveness.wait_live  # for the app: is Herald delivering right now?
+
+# What a piece of broker work raises when the link is down or drops, or a channel is being reopened.
+LINK_ERRORS = (LinkDown, AMQPError, ConnectionError, ChannelInvalidStateError, ChannelClosed)
+TAKE_UP_RETRY_SECONDS = 5.0
+
 
 class Delivery:
     """Keeps, for this instance, one inbox consumer per present user, one queue per session, and one
     queue of live broadcasts for all its sessions."""
 
-    def __init__(self, settings: ChatSettings, connection: AbstractRobustConnection, consuming: AbstractChannel,
-                 publishing: AbstractChannel, session_timeout: int) -> None:
+    def __init__(self, settings: ChatSettings, link: BrokerLink, session_timeout: int) -> None:
         has_data_layer = get_data_layer() is not None
         self.settings = settings
         self.registry = SessionRegistry()
-        self._consuming = consuming
+        self._link = link
+        self._session_timeout = session_timeout
+        connection = link.connection
+        # Made now, opened by aio-pika when the link comes up and again after each drop; each opening of
+        # the consuming channel takes up this replica's queues (`_take_up`).
+        self._consuming = connection.channel()
+        publishing = connection.channel(publisher_confirms=True, on_return_raises=True)
         self._inbox_arguments = InboxArguments.from_settings(settings)
         self._inboxes: dict[str, EventConsumer] = {}
-        self._sessions = SessionQueues(connection, consuming, session_timeout, has_data_layer)
         publisher = ConfirmedPublisher(publishing)  # relayed copies and dead letters
+        self._dead_letters = DeadLetters(publisher)
+        self._sessions = SessionQueues(connection, self._consuming, session_timeout, has_data_layer,
+                                      self._dead_letters)
         self._show = SessionDelivery(self.registry, publisher, settings.render_attempts)
         self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here,
                                  self._show.proven_here)
         self._replica = uuid.uuid4().hex
-        self._broadcasts = EventConsumer(consuming, replica_queue_name(self._replica),
-                                         ReplicaBroadcasts(self._show.shown_to_all).handle)
+        self._broadcasts = EventConsumer(self._consuming, replica_queue_name(self._replica),
+                                         ReplicaBroadcasts(self._show.shown_to_all).handle, self._dead_letters)
         self._locks = UserLocks()
+        self._departures_owed: set[str] = set()  # sessions that left while the link was down
         self._handing_back: dict[str, asyncio.TimerHandle] = {}  # tabs' grace periods (see _hand_back)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._live = asyncio.Event()
+        self._taking_up: asyncio.Task[None] | None = None
+        self._consuming.reopen_callbacks.add(self._channel_opened)
+        connection.close_callbacks.add(self._link_dropped)
 
-    @classmethod
-    async def start(cls, settings: ChatSettings, connection: AbstractRobustConnection,
-                    session_timeout: int) -> Delivery:
-        consuming = await connection.channel()
-        await consuming.set_qos(prefetch_count=settings.inbox_prefetch)
-        publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        await declare_exchanges(publishing)
-        delivery = cls(settings, connection, consuming, publishing, session_timeout)
-        await declare_replica_queue(consuming, delivery._replica)
-        await delivery._broadcasts.start()
-        consuming.reopen_callbacks.add(delivery._resume)
-        return delivery
+    @property
+    def live(self) -> bool:
+        return self._live.is_set() and self._link.up
 
-    async def _resume(self, _channel: object = None) -> None:
-        """After a reconnect (aio-pika has opened the channel again): declare and consume again the
-        queues this replica was consuming. Herald keeps them, not aio-pika (see event_consumer.py)."""
-        try:
-            await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
-            await self._broadcasts.start()
-            users = {record.user for record in self.registry.sessions() if record.connected} | set(self._inboxes)
-            for user in users:
-                async with self._locks.hold(user):
-                    for record in self.registry.connected_sessions(user):
-                        await self._sessions.resume(record)
-                    if (inbox := self._inboxes.get(user)) is not None:
-                        await declare_inbox(self._consuming, user, self._inbox_arguments)
-                        await inbox.start()
-            log.info("took up the queues of %d users again after a reconnect", len(users))
-        except Exception:
-            log.exception("taking up the queues again after a reconnect failed")
-            raise
+    def link_status(self) -> LinkStatus:
+        return self._link.status()
+
+    async def wait_live(self) -> None:
+        while not self.live:
+            await self._link.wait_up()
+            await self._live.wait()
+
+    def _link_dropped(self, *_args: object) -> None:
+        self._live.clear()
+
+    def _channel_opened(self, _channel: object = None) -> None:
+        # A task, not awaited here: aio-pika opens the other channels only after this callback returns.
+        self._live.clear()
+        if self._taking_up is not None:
+            self._taking_up.cancel()
+        self._taking_up = asyncio.create_task(self._take_up())
+
+    async def _take_up(self) -> None:
+        """The consuming channel is open (the link is up for the first time, or again): declare and
+        consume the queues this replica uses, those of tabs that connected while the link was down
+        included, and finish the departures of tabs that left meanwhile. Herald keeps these queues,
+        not aio-pika (see event_consumer.py)."""
+        while True:
+            try:
+                async with self._link.while_up():
+                    users = await self._take_up_queues()
+            except LinkDown:
+                return  # the next opening takes them up
+            except Exception:
+                log.exception("taking up the queues failed; trying again in %g s", TAKE_UP_RETRY_SECONDS)
+                await asyncio.sleep(TAKE_UP_RETRY_SECONDS)
+                continue
+            self._live.set()
+            log.info("delivery is live: took up the queues of %d users", users)
+            return
+
+    async def _take_up_queues(self) -> int:
+        # Before any declare: a replica whose settings differ from its deployment's ends here, saying why.
+        await agree_or_exit(self._link.connection, self.settings, "herald-chat", self._session_timeout)
+        await self._consuming.set_qos(prefetch_count=self.settings.inbox_prefetch)
+        await declare_exchanges(self._consuming)
+        await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
+        await self._broadcasts.start()
+        for session_id in list(self._departures_owed):
+            record = self.registry.get(session_id)
+            if record is not None and not record.connected:
+                async with self._locks.hold(record.user):
+                    await self._sessions.disconnect(record)
+            self._departures_owed.discard(session_id)
+        users = {record.user for record in self.registry.sessions() if record.connected} | set(self._inboxes)
+        for user in users:
+            async with self._locks.hold(user):
+                for record in self.registry.connected_sessions(user):
+                    await self._sessions.resume(record)  # consumed before the link dropped
+                    try:
+                        await self._sessions.connect(record, partial(self._show.handle, record.id))  # connected since
+                    except TabRefused as refused:
+                        # A tab that connected while the link was down, whose queue the broker now refuses (see
+                        # session_queues.py): it gets no events, as at connect; its socket closes with the session.
+                        log.warning("refusing session %s of %s: %s", record.id, record.user, refused)
+                        self.registry.forget(record.id)
+                if self.registry.connected_sessions(user):
+                    await self._consume_inbox(user)
+        return len(users)
+
+    async def _consume_inbox(self, user: str) -> None:
+        await declare_inbox(self._consuming, user, self._inbox_arguments)
+        inbox = self._inboxes.get(user)
+        if inbox is None:
+            inbox = self._inboxes[user] = EventConsumer(self._consuming, inbox_queue_name(user),
+                                                        partial(self._relay.handle, user), self._dead_letters)
+        await inbox.start()
 
     async def on_connected(self, session: WebsocketSession) -> None:
         assert session.user is not None
@@ -118,17 +191,23 @@ class Delivery:
                 for message in self._show.release(earlier):
                     await _requeue(message)
             record = self.registry.connected(session.id, user, session.thread_id)
+            self._departures_owed.discard(session.id)
             await self._replay(session, record)
-            # The session's queue first: the inbox relays only to connected session queues. What the
-            # tab was not proven to read before it dropped went back to that queue, ahead of anything
-            # newer, and the tab is shown the inbox's events through its queue until it has caught up.
-            await self._sessions.connect(record, partial(self._show.handle, session.id))
             await render.join_broadcasts(session)
-            if user not in self._inboxes:
-                await declare_inbox(self._consuming, user, self._inbox_arguments)
-                inbox = self._inboxes[user] = EventConsumer(self._consuming, inbox_queue_name(user),
-                                                            partial(self._relay.handle, user))
-                await inbox.start()
+            try:
+                async with self._link.while_up():
+                    # The session's queue first: the inbox relays only to connected session queues. What
+                    # the tab was not proven to read before it dropped went back to that queue, ahead of
+                    # anything newer, and the tab is shown the inbox's events through its queue until it
+                    # has caught up.
+                    await self._sessions.connect(record, partial(self._show.handle, session.id))
+                    if user not in self._inboxes:
+                        await self._consume_inbox(user)
+            except TabRefused:
+                self.registry.forget(session.id)  # the socket is closed (session_hooks.py); nothing to clean
+                raise
+            except LINK_ERRORS as exc:
+                log.info("session %s waits for the broker link (%s)", session.id, type(exc).__name__)
 
     async def _replay(self, session: WebsocketSession, record: SessionRecord) -> None:
         """Show again the live broadcasts the tab was not proven to read before it dropped (they come
@@ -146,7 +225,11 @@ class Delivery:
             record = self.registry.get(session.id)
             gone_user = self.registry.disconnected(session.id, at=time.monotonic())
             if record is not None:
-                await self._sessions.disconnect(record)  # the delivery in hand is finished first
+                try:
+                    async with self._link.while_up():
+                        await self._sessions.disconnect(record)  # the delivery in hand is finished first
+                except LINK_ERRORS:
+                    self._departures_owed.add(record.id)  # finished when the link is back
                 # What the tab was not proven to read goes back to its queue, in order: it is shown
                 # again if the tab returns, and handed to the user's inbox if it does not.
                 for message in self._show.release(record):
@@ -178,13 +261,17 @@ class Delivery:
             if record.connected or session_id in self._handing_back:
                 return  # back, or back and gone again, with a grace of its own
             try:
-                await self._sessions.hand_back(record)
+                async with self._link.while_up():
+                    await self._sessions.hand_back(record)
             except Exception:
+                # The session's removal after its timeout hands them back then.
                 log.exception("handing the events of session %s back to its user's inbox failed", session_id)
 
     async def sweep(self) -> None:
         """Remove the queues of sessions Chainlit has deleted (their timeout passed), and catch up on
         disconnects that overtook their own connect (a tab closed while it was still opening)."""
+        if not self.live:
+            return  # its broker work would wait for the link; the next sweep after it is back does it
         for record in self.registry.sessions():
             session = WebsocketSession.get_by_id(record.id)
             if session is None:
@@ -202,6 +289,8 @@ class Delivery:
     async def close(self) -> None:
         for timer in self._handing_back.values():
             timer.cancel()
+        if self._taking_up is not None:
+            self._taking_up.cancel()
         await self._broadcasts.stop()
         for inbox in self._inboxes.values():
             await inbox.stop()
@@ -215,21 +304,24 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Deliver
     if settings.session_timeout_seconds:
         chainlit_config.project.session_timeout = settings.session_timeout_seconds
     session_timeout = int(chainlit_config.project.session_timeout)
-    # Until the broker is up, the chat does not serve: without it no tab could get its events.
-    connection = await connect_until_up(settings.amqp_url, "herald-chat")
+    for logger in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):  # their own handlers under `chainlit run`
+        mask_secrets_in(logging.getLogger(logger))
+    link = BrokerLink(settings.amqp_url, "herald-chat")
+    delivery = Delivery(settings, link, session_timeout)
+    restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)
+    # In the background: the app serves while the broker is away, and tabs are taken up when it comes.
+    link.start()
+    sweeping = asyncio.create_task(_sweep_forever(delivery, max(1.0, min(30.0, session_timeout / 4))))
+    liveness.running_now(delivery)
+    log.info("Herald delivery is running; it is live once the broker link is up")
     try:
-        delivery = await Delivery.start(settings, connection, session_timeout)
-        restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)
-        sweeping = asyncio.create_task(_sweep_forever(delivery, max(1.0, min(30.0, session_timeout / 4))))
-        log.info("Herald delivery is running")
-        try:
-            yield delivery
-        finally:
-            sweeping.cancel()
-            restore_hooks()
-            await delivery.close()
+        yield delivery
     finally:
-        await connection.close()
+        liveness.running_now(None)
+        sweeping.cancel()
+        restore_hooks()
+        await delivery.close()
+        await link.close()
 
 
 async def _sweep_forever(delivery: Delivery, every_seconds: float) -> None:
@@ -251,6 +343,7 @@ def attach(settings: ChatSettings | None = None) -> None:
     """Run Herald's delivery for as long as Chainlit's server runs (under `chainlit run`)."""
     from chainlit.server import app
 
+    health.install(app)
     chainlit_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

@@ -10,7 +10,8 @@ aiormq runs each delivery as a task of its own, so a queue's events could be ren
 Herald needs publish order per user, so each delivery waits for the one before it to be handled: the
 deliveries of a queue form a chain of futures. An idle consumer holds no task and no queue (a worker
 task and an asyncio.Queue each were 3 KiB of every idle tab's memory). A message that is not a valid
-event is rejected (dead-lettered): poison never blocks a queue. A delivery whose handling failed goes
+event goes to the dead letters with the reason (dead_letters.py): poison never blocks a queue. A
+delivery whose handling failed goes
 back to the queue after a pause (RETRY_DELAY_SECONDS): the broker redelivers it at once, so without the
 pause a failure that repeats would spin the replica's CPU and its log as fast as the broker can loop.
 """
@@ -26,6 +27,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from aio_pika.message import IncomingMessage
 from pydantic import ValidationError
 
+from services.chat.dead_letters import DeadLetters
 from shared.events import Event
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,14 @@ RETRY_DELAY_SECONDS = 1.0
 
 
 class EventConsumer:
-    __slots__ = ("_channel", "_consuming_on", "_handler", "_last", "_stopping", "_tag", "queue_name")
+    __slots__ = ("_channel", "_consuming_on", "_dead_letters", "_handler", "_last", "_stopping", "_tag", "queue_name")
 
-    def __init__(self, channel: AbstractChannel, queue_name: str, handler: Handler) -> None:
+    def __init__(self, channel: AbstractChannel, queue_name: str, handler: Handler,
+                 dead_letters: DeadLetters) -> None:
         self.queue_name = queue_name
         self._channel = channel
         self._handler = handler
+        self._dead_letters = dead_letters
         self._consuming_on: aiormq.abc.AbstractChannel | None = None  # the aiormq channel of `_tag`
         self._tag: str | None = None
         self._last: asyncio.Future[None] | None = None  # resolves when the latest delivery is handled
@@ -86,13 +90,15 @@ class EventConsumer:
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         try:
-            event = Event.from_wire(message.body)
+            event: Event | None = Event.from_wire(message.body)
         except ValidationError as exc:
-            log.error("dead-lettering an undecodable message from %s: %s", self.queue_name, exc)
-            await message.reject(requeue=False)
-            return
+            event, poison = None, undecodable_reason(exc)
         try:
-            await self._handler(event, message)
+            if event is None:
+                log.error("dead-lettering message %s from %s: %s", message.message_id, self.queue_name, poison)
+                await self._dead_letters.send(message, poison)
+            else:
+                await self._handler(event, message)
         except Exception:
             log.exception("handling a delivery from %s failed; it goes back to the queue in %g s", self.queue_name,
                           RETRY_DELAY_SECONDS)
@@ -109,3 +115,11 @@ class EventConsumer:
         # Let the delivery in hand finish: cancelling mid-handling could leave it unacked for good.
         while (last := self._last) is not None:
             await asyncio.shield(last)
+
+
+def undecodable_reason(error: ValidationError) -> str:
+    """The reason a poison message carries: the first thing wrong with it, briefly."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the message"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"not a Herald event: {where}: {first['msg']}{more}"[:300]

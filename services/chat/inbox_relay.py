@@ -29,6 +29,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import PublishError
 from aiormq import spec
 
+from services.chat.dead_letters import DeadLetters
 from services.chat.held_acks import HeldAcks
 from services.chat.routing import InboxDecision, decide_inbox
 from shared.events import Event
@@ -52,6 +53,7 @@ class InboxRelay:
     def __init__(self, publisher: ConfirmedPublisher, persist: Persist | None, show_here: ShowHere,
                  proven_here: ProvenHere, acks: HeldAcks | None = None) -> None:
         self._publisher = publisher
+        self._dead_letters = DeadLetters(publisher)
         self.persist = persist
         self._show_here = show_here
         self._proven_here = proven_here
@@ -67,7 +69,7 @@ class InboxRelay:
             decision = decide_inbox(event, user, has_data_layer=False)
         if decision is InboxDecision.REJECT:
             log.error("dead-lettering event %s: it is not addressed to %s, whose inbox held it", event.id, user)
-            await message.reject(requeue=False)
+            await self._dead_letters.send(message, f"it is not addressed to {user}, whose inbox held it")
         elif decision is InboxDecision.DROP:
             log.info("dropping event %s: its session or thread is gone and it asked for no fallback", event.id)
             await self._acks.ack(user, message)

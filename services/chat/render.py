@@ -28,6 +28,8 @@ from chainlit.session import WebsocketSession
 from chainlit.step import StepDict
 from chainlit.utils import utc_now
 
+from services.chat.config import image_hosts
+from services.chat.inert_markdown import make_inert
 from services.chat.routing import is_live_broadcast
 from shared.events import Event, Severity
 
@@ -47,10 +49,10 @@ _persisting: set[asyncio.Task[Any]] = set()  # data layer writes in flight (the 
 
 
 def message_content(event: Event) -> str:
-    """Markdown with the severity and the title on top, then the body."""
+    """Markdown with the severity and the title on top, then the body; links and images made inert."""
     severity = event.severity.value.capitalize()
     heading = f"{severity} · {event.title}" if event.title else severity
-    return f"{SEVERITY_BADGE[event.severity]} **{heading}**\n\n{event.body}"
+    return make_inert(f"{SEVERITY_BADGE[event.severity]} **{heading}**\n\n{event.body}", image_hosts())
 
 
 def message_metadata(event: Event) -> dict[str, object]:

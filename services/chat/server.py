@@ -70,7 +70,8 @@ def serve(app_path: Path, host: str, port: int) -> None:
 
 async def _serve(server: uvicorn.Server) -> None:
     serving = asyncio.ensure_future(server.serve())
-    # Herald's startup waits for the broker, and uvicorn only looks at its exit flag once started: a
+    # uvicorn only looks at its exit flag once started, and an app's startup may take long (Herald's no
+    # longer waits for the broker, but the embedding app's lifespan may wait for its own services): a
     # SIGTERM or Ctrl-C in the meantime would be ignored until SIGKILL. uvicorn has no hook for that,
     # so the flag is polled until the server has started.
     while not server.started and not serving.done():

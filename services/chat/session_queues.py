@@ -1,6 +1,8 @@
 """Each Chainlit session's own durable queue: declared on connect, consumed while connected; when the
 tab drops, the user's events in it go back to the owner's inbox once the tab has not returned in time
-(`hand_back`), and all of it when Chainlit deletes the session.
+(`hand_back`), and all of it when Chainlit deletes the session. While a replica consumes a tab's
+queue it holds a lease for it (tab_leases.py), so that another replica unbinds the queue from its user
+should this one die.
 
 Bindings (see shared/topology.py):
 - always: `session.<U>.<S>` and, without a data layer, `thread.<U>.<T>`, so events for the tab wait
@@ -19,13 +21,15 @@ import logging
 
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import ChannelNotFoundEntity
-from aiormq.exceptions import AMQPError
+from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from pamqp.common import FieldTable
 from pydantic import ValidationError
 
-from services.chat.event_consumer import EventConsumer, Handler
+from services.chat.dead_letters import DeadLetters
+from services.chat.event_consumer import EventConsumer, Handler, undecodable_reason
 from services.chat.routing import Departure, decide_departure
 from services.chat.session_registry import SessionRecord
+from services.chat.tab_ids import TabRefused
 from services.chat.tab_leases import Lease, TabLeases
 from shared.events import Event
 from shared.topology import (
@@ -46,8 +50,9 @@ log = logging.getLogger(__name__)
 
 class SessionQueues:
     def __init__(self, connection: AbstractConnection, channel: AbstractChannel, session_timeout_seconds: int,
-                 has_data_layer: bool) -> None:
+                 has_data_layer: bool, dead_letters: DeadLetters) -> None:
         self._connection = connection
+        self._dead_letters = dead_letters
         self._channel = channel
         self._timeout = session_timeout_seconds
         self._has_data_layer = has_data_layer
@@ -66,15 +71,25 @@ class SessionQueues:
         return session_queue_arguments(record.user, self._timeout)
 
     async def _declare_bound(self, record: SessionRecord) -> None:
-        queue = await declare_queue(self._channel, session_queue_name(record.id), self._arguments(record))
-        for exchange, key in self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True):
-            await queue.bind(exchange, key)
+        # On a channel of its own. The session id comes from the browser: when it names another user's
+        # tab (held by another replica), the broker refuses the declare, whose arguments name the owner,
+        # and closes the channel it came on. That must not be the channel every tab here consumes on.
+        async with self._connection.channel() as channel:
+            try:
+                queue = await declare_queue(channel, session_queue_name(record.id), self._arguments(record))
+            except ChannelPreconditionFailed as refused:
+                raise TabRefused(f"the broker refused its queue, which another user's tab (or a replica with "
+                                 f"another session timeout) declared: {refused}") from refused
+            bindings = self._bindings(record, connected_only=False) + self._bindings(record, connected_only=True)
+            for exchange, key in bindings:
+                await queue.bind(exchange, key)
 
     async def connect(self, record: SessionRecord, handler: Handler) -> None:
         if record.id in self._consumers:
             return
         await self._declare_bound(record)
-        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler)
+        consumer = self._consumers[record.id] = EventConsumer(self._channel, session_queue_name(record.id), handler,
+                                                                 self._dead_letters)
         await consumer.start()
         await self._leases.take(record.id, record.user, record.thread_id)
 
@@ -135,22 +150,23 @@ class SessionQueues:
     async def _sort_out(self, record: SessionRecord, queue: AbstractQueue) -> None:
         kept = []
         while (message := await queue.get(fail=False)) is not None:
-            departure = self._departure(record, message)
+            departure = await self._departure(record, message)
             if departure is Departure.DONE:
                 await message.ack()
             elif departure is Departure.RETURN:
                 await message.reject(requeue=False)  # the queue's dead-letter route is the owner's inbox
-            else:
+            elif departure is Departure.KEEP:
                 kept.append(message)
         for message in kept:  # back where they were, in order
             await message.nack(requeue=True)
 
-    @staticmethod
-    def _departure(record: SessionRecord, message: AbstractIncomingMessage) -> Departure:
+    async def _departure(self, record: SessionRecord, message: AbstractIncomingMessage) -> Departure | None:
+        """What becomes of a message in a departed tab's queue; None for poison, dead-lettered here."""
         try:
             event = Event.from_wire(message.body)
-        except ValidationError:
-            return Departure.RETURN  # poison: on to the inbox, which dead-letters it
+        except ValidationError as exc:
+            await self._dead_letters.send(message, undecodable_reason(exc))
+            return None
         relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
         return decide_departure(relayed_for if isinstance(relayed_for, str) else None,
                                 already_shown=record.has_proven(event.id))
@@ -169,9 +185,10 @@ class SessionQueues:
             # queue's dead-letter route), where each event's fallback applies; what the tab is known
             # to have shown is done.
             while (message := await queue.get(fail=False)) is not None:
-                if self._departure(record, message) is Departure.DONE:
+                departure = await self._departure(record, message)
+                if departure is Departure.DONE:
                     await message.ack()
-                else:
+                elif departure is not None:
                     await message.reject(requeue=False)
             try:
                 await queue.delete(if_unused=True, if_empty=True)

@@ -6,20 +6,24 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from services.notifier import batch_route, events_route, groups_route, webhooks_route
-from services.notifier.api_keys import ApiKeyring
+from services.notifier.api_keys_file import ApiKeysFile
 from services.notifier.config import NotifierSettings
 from services.notifier.groups import GroupStore
 from services.notifier.idempotency import AnswerStore
-from services.notifier.openapi import install_openapi
-from services.notifier.problems import install_problem_handlers, problem_response
+from services.notifier.openapi import install_openapi, schema_ref
+from services.notifier.problems import PROBLEM_JSON, ProblemDetails, install_problem_handlers, problem_response
 from services.notifier.publisher import EventPublisher
+from services.notifier.rate_limits import RateLimit, RateLimits
 from services.notifier.state_db import open_state_db
 from services.notifier.webhooks import SourcesFile
+from shared.agreed_settings import agree_or_exit
 from shared.gc_thresholds import use_serving_thresholds
 from shared.topology import InboxArguments
 
@@ -28,8 +32,9 @@ log = logging.getLogger("herald.notifier")
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
-    # Read the keys and webhook sources before serving, so a broken file stops the start with a clear message.
-    keyring = ApiKeyring.load(settings.api_keys_file)
+    # Read the keys and webhook sources before serving, so a broken file stops the start with a clear
+    # message; both are read again whenever they change.
+    keyring = ApiKeysFile(settings.api_keys_file)
     webhook_sources = SourcesFile.open(settings.webhook_sources_file)
 
     @asynccontextmanager
@@ -40,7 +45,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         app.state.answers = await AnswerStore.create(answers_db)
         app.state.groups = await GroupStore.create(groups_db)
         app.state.publisher = EventPublisher(
-            settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds)
+            settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds,
+            check_settings=partial(agree_or_exit, settings=settings, process="herald-notifier"))
         app.state.publisher.start()
         purging = asyncio.create_task(_purge_hourly(app.state.answers))
         try:
@@ -56,6 +62,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.webhook_sources = webhook_sources
+    app.state.rate_limits = RateLimits(
+        RateLimit(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+        RateLimit(per_second=settings.failed_auth_per_second, burst=settings.failed_auth_burst))
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(events_route.router)
@@ -63,16 +72,21 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.include_router(groups_route.router)
     app.include_router(webhooks_route.router)
 
-    @app.get("/healthz", summary="The process is up")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", summary="The process is up; says whether the broker link is")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "broker": app.state.publisher.link.status().as_json()}
 
-    @app.get("/readyz", summary="The broker link is up")
+    @app.get("/readyz", summary="The broker link is up and events can be published",
+             responses={503: {"description": "Not connected to the broker yet, or no longer.",
+                              "content": {PROBLEM_JSON: {"schema": schema_ref(ProblemDetails)}}}})
     async def readyz() -> JSONResponse:
         if app.state.publisher.ready:
             return JSONResponse({"status": "ready"})
-        return problem_response(503, "The notifier is not connected to the broker yet.",
-                                headers={"Retry-After": str(settings.retry_after_seconds)})
+        status = app.state.publisher.link.status()
+        detail = ("The notifier is not connected to the broker" +
+                  (f" (down for {status.down_for_seconds:.0f} s)." if status.down_for_seconds is not None else "."))
+        return problem_response(503, detail, headers={"Retry-After": str(settings.retry_after_seconds)},
+                                broker=status.as_json())
 
     return app
 

@@ -3,8 +3,10 @@
 Every event is validated, deduplicated and published on its own, all of them at once on the worker's
 confirming channel, so that the broker's confirms pipeline. The answer holds one result per event, in
 order: `{"index", "id", "status": "accepted"}` once the broker confirmed it, else `{"index", "status":
-"rejected", "problem"}` with the problem `/v1/events` would have answered (422, 409 or 503). It is 202
-when every event was accepted, else 207. A body that is not a batch at all gets a single problem.
+"rejected", "problem"}` with the problem `/v1/events` would have answered (422, 409 or 503, or 500 for a
+failure of the notifier's own: one event's failure never becomes the whole answer, because the other
+events may already be published, and a client retrying the whole batch would publish them again). It is
+202 when every event was accepted, else 207. A body that is not a batch at all gets a single problem.
 
 Idempotency: an event id is remembered exactly as by `/v1/events`, and an id repeated within the batch
 is published once, each copy getting its answer. An `Idempotency-Key` covers each position of the
@@ -15,17 +17,19 @@ publishes only the others.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.notifier.api_keys import PUBLISH_EVENTS
 from services.notifier.auth import authenticated
-from services.notifier.events_route import dedupe_keys, idempotency_key_of
-from services.notifier.openapi import IDEMPOTENCY_KEY_HEADER, json_body
-from services.notifier.problems import Problem, problem_body, validation_problem
+from services.notifier.event_ids import event_from
+from services.notifier.events_route import EVENT_PROBLEMS, dedupe_keys, idempotency_key_of
+from services.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, answers, json_body
+from services.notifier.problems import Problem, ProblemDetails, problem_body, unexpected_problem, validation_problem
 from services.notifier.publishing import Dedupe, publish_once
 from services.notifier.request_body import read_json
 from shared.events import Event, EventRequest
@@ -36,22 +40,48 @@ MAX_EVENTS = 1000
 # "multiple" confirm by scanning every publish in flight, so more in flight costs more per event).
 IN_FLIGHT = 64
 
+log = logging.getLogger("herald.notifier")
 router = APIRouter()
 
 
 class EventBatch(BaseModel):
-    """The body's schema, for the docs: the events are validated one by one, each with its own answer."""
+    """The body's schema, for the docs. Any item is taken: each is validated on its own, and one that is not
+    an event is rejected in its result. So an item's schema is "an event, or anything" (the request is
+    accepted either way), which still shows a reader, and a test generator, what an event is."""
 
-    events: list[EventRequest] = Field(min_length=1, max_length=MAX_EVENTS)
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[Annotated[EventRequest | Any, Field(
+        description="An event as for `POST /v1/events`; anything else is rejected in its result.")]] = Field(
+        min_length=1, max_length=MAX_EVENTS)
+
+
+class EventResult(BaseModel):
+    index: int
+    id: str | None = Field(default=None, description="Absent when the event was rejected before it had an id.")
+    status: Literal["accepted", "rejected"]
+    problem: ProblemDetails | None = Field(
+        default=None, description="Why it was rejected: 409, 422, 500 or 503, as `/v1/events` would answer.")
+
+
+class BatchAnswer(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[EventResult]
 
 
 @router.post(
     "/v1/events/batch",
     status_code=202,
     summary="Publish up to 1,000 events, with a result for each",
-    openapi_extra=json_body(EventBatch, IDEMPOTENCY_KEY_HEADER),
-    responses={202: {"description": "The broker has confirmed every event."},
-               207: {"description": "Some events were rejected; each result says which and why."}},
+    openapi_extra={**json_body(EventBatch, IDEMPOTENCY_KEY_HEADER), **API_KEY},
+    responses=answers(
+        {202: ("The broker has confirmed every event.", BatchAnswer),
+         207: ("Some events were rejected; each result says which and why.", BatchAnswer)},
+        {**{status: EVENT_PROBLEMS[status] for status in (400, 401, 403, 415)},
+         413: "The body is over HERALD_BATCH_MAX_REQUEST_BYTES, or holds over 1,000 events.",
+         422: "The body is not `{\"events\": [...]}` with 1 to 1,000 events, or nests too deep; "
+              "an event's own problems are in its result."}),
 )
 async def publish_batch(request: Request) -> Response:
     key = authenticated(request, PUBLISH_EVENTS)
@@ -64,9 +94,13 @@ async def publish_batch(request: Request) -> Response:
     copies: list[tuple[int, int]] = []
     for index, item in enumerate(items):
         try:
-            event = EventRequest.model_validate(item).to_event(source=key.name)
+            event = event_from(EventRequest.model_validate(item), key.name)
         except ValidationError as exc:
             results[index] = _rejected(index, validation_problem(exc, prefix=("events", index)))
+            continue
+        except Exception:
+            log.exception("batch event %d failed unexpectedly in validation (event id unknown)", index)
+            results[index] = _rejected(index, unexpected_problem(None))
             continue
         given_id = isinstance(item, dict) and item.get("id")
         if given_id and (first := first_with_id.setdefault(event.id, index)) != index:
@@ -82,6 +116,9 @@ async def publish_batch(request: Request) -> Response:
                                            state.settings.retry_after_seconds)
         except Problem as problem:
             results[index] = _rejected(index, problem, event.id)
+        except Exception:
+            log.exception("batch event %d failed unexpectedly in publishing (event %s)", index, event.id)
+            results[index] = _rejected(index, unexpected_problem(event.id), event.id)
         else:
             results[index] = {"index": index, **published.answer}
 

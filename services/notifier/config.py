@@ -29,6 +29,16 @@ class NotifierSettings(CommonSettings):
     # larger than a hand-written event, and the sender, not the client, decides their size.
     webhook_max_request_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest accepted webhook body.")
 
+    # Per worker process: each keeps its own buckets (README, "Rate limits").
+    rate_limit_per_second: float = Field(
+        default=100, gt=0, description="Requests per second of an API key or webhook source without a rate_limit.")
+    rate_limit_burst: int = Field(
+        default=200, ge=1, description="Requests at once of an API key or webhook source without a rate_limit.")
+    failed_auth_per_second: float = Field(
+        default=5, gt=0, description="Requests per second from one client address that fail authentication.")
+    failed_auth_burst: int = Field(
+        default=50, ge=1, description="Requests at once from one client address that fail authentication.")
+
     @field_validator("webhook_sources_file", mode="before")
     @classmethod
     def _empty_means_unset(cls, value: object) -> object:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from services.notifier.api_keys import READ_GROUPS, WRITE_GROUPS
 from services.notifier.auth import authenticated
+from services.notifier.openapi import API_KEY, answers
 from services.notifier.problems import Problem
 from services.notifier.publisher import BrokerUnavailable
 from shared.events import GroupId, UserId
@@ -17,15 +18,21 @@ router = APIRouter(prefix="/v1/groups/{group}/members", tags=["groups"])
 
 Group = Annotated[GroupId, Path(description="letters, digits and _ @ + -")]
 Member = Annotated[UserId, Path(description="a Herald user id")]
+_KEY_PROBLEMS = {401: "The API key is missing or not known.", 403: "The API key lacks the scope.",
+                 422: "The group or user id is malformed."}
+_CHANGED = answers({204: ("Done (also when nothing had to change).", None)},
+                   {**_KEY_PROBLEMS, 503: "The broker did not take the change; nothing changed. Retry later."})
 
 
-@router.get("", summary="List a group's members")
+@router.get("", summary="List a group's members", responses=answers({}, _KEY_PROBLEMS),
+            openapi_extra=API_KEY)
 async def list_members(request: Request, group: Group) -> dict[str, object]:
     authenticated(request, READ_GROUPS, WRITE_GROUPS)
     return {"group": group, "members": await request.app.state.groups.members(group)}
 
 
-@router.put("/{user}", status_code=204, summary="Add a member (idempotent)")
+@router.put("/{user}", status_code=204, summary="Add a member (idempotent)", responses=_CHANGED,
+             openapi_extra=API_KEY)
 async def add_member(request: Request, group: Group, user: Member) -> Response:
     authenticated(request, WRITE_GROUPS)
     await _broker_step(request, request.app.state.publisher.bind_member(group, user))
@@ -33,7 +40,8 @@ async def add_member(request: Request, group: Group, user: Member) -> Response:
     return Response(status_code=204)
 
 
-@router.delete("/{user}", status_code=204, summary="Remove a member (idempotent)")
+@router.delete("/{user}", status_code=204, summary="Remove a member (idempotent)", responses=_CHANGED,
+                openapi_extra=API_KEY)
 async def remove_member(request: Request, group: Group, user: Member) -> Response:
     authenticated(request, WRITE_GROUPS)
     await _broker_step(request, request.app.state.publisher.unbind_member(group, user))

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
+from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractQueue
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
 
-from shared.broker_connection import connect_until_up
+from shared.broker_link import BrokerLink
 from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
 from shared.frames import ConfirmedPublisher, MessageIdInFlight
 from shared.topology import (
@@ -41,49 +42,52 @@ from shared.topology import (
 log = logging.getLogger(__name__)
 
 
+# Called once the broker is first reached; ends the process when this one's settings differ from the
+# deployment's.
+SettingsCheck = Callable[[AbstractConnection], Awaitable[None]]
+
+
 class BrokerUnavailable(RuntimeError):
     """The broker did not confirm; the event may not be durable, so the client must retry."""
 
 
 class EventPublisher:
-    def __init__(self, url: str, inbox_arguments: InboxArguments, confirm_timeout: float) -> None:
-        self._url = url
+    def __init__(self, url: str, inbox_arguments: InboxArguments, confirm_timeout: float,
+                 check_settings: SettingsCheck | None = None) -> None:
+        self.link = BrokerLink(url, "herald-notifier")
+        self._check_settings = check_settings
         self._inbox_arguments = inbox_arguments
         self._confirm_timeout = confirm_timeout
-        self._connection: AbstractRobustConnection | None = None
-        self._channel: AbstractChannel | None = None
+        # Made now, opened by aio-pika when the link first comes up (and again after each drop).
+        self._channel = self.link.connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._channel.reopen_callbacks.add(self._declare_topology)
+        self._confirmed = ConfirmedPublisher(self._channel)
         self._exchange: AbstractExchange | None = None
         self._declaring: dict[str, asyncio.Future[AbstractQueue]] = {}  # inboxes being declared, by user
-        self._connecting: asyncio.Task[None] | None = None
-        self._confirmed: ConfirmedPublisher | None = None
 
     @property
     def ready(self) -> bool:
-        return (self._exchange is not None and self._connection is not None
-                and not self._connection.is_closed and self._channel is not None
-                and not self._channel.is_closed)
+        """The link is up and the topology declared: a publish can be confirmed. While not, a publish
+        answers at once, never after a timeout."""
+        return self.link.up and self._exchange is not None and not self._channel.is_closed
 
     def start(self) -> None:
         """Connect in the background, so the notifier serves /healthz (and 503s) while the broker is down."""
-        self._connecting = asyncio.create_task(self._connect_until_up())
+        self.link.start()
 
-    async def _connect_until_up(self) -> None:
-        # The same first connect as the chat's: aio-pika keeps retrying until the broker answers.
-        self._connection = await connect_until_up(self._url, "herald-notifier")
+    async def _declare_topology(self, _channel: object = None) -> None:
+        # Once: aio-pika's robust channel declares the exchanges again itself after a reconnect.
+        if self._exchange is not None:
+            return
         try:
-            self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-            self._confirmed = ConfirmedPublisher(self._channel)
+            if self._check_settings is not None:
+                await self._check_settings(self.link.connection)  # before any declare (shared/agreed_settings.py)
             self._exchange = await declare_exchanges(self._channel)
         except (AMQPError, OSError):
             log.exception("the broker refused Herald's topology; /readyz stays 503")
-            raise
-        log.info("connected to the broker")
 
     async def close(self) -> None:
-        if self._connecting:
-            self._connecting.cancel()
-        if self._connection:
-            await self._connection.close()
+        await self.link.close()
 
     async def publish(self, event: Event) -> None:
         if not self.ready:
@@ -143,7 +147,6 @@ class EventPublisher:
         """Declare the user's inbox; concurrent calls for one user share a single declaration."""
         declaring = self._declaring.get(user)
         if declaring is None:
-            assert self._channel is not None
             declaring = self._declaring[user] = asyncio.ensure_future(
                 declare_inbox(self._channel, user, self._inbox_arguments))
             declaring.add_done_callback(lambda done: self._declared(user, done))
@@ -156,14 +159,12 @@ class EventPublisher:
 
     async def _publish(self, event: Event, routing_key: str, mandatory: bool, exchange: str = EVENTS_EXCHANGE,
                        headers: FieldTable | None = None) -> None:
-        assert self._confirmed is not None
         await self._confirmed.publish(event.to_wire(), exchange=exchange, routing_key=routing_key,
                                       properties=_properties(event, headers), mandatory=mandatory)
 
     async def _queue_exists(self, name: str) -> bool:
         # A passive declare of a missing queue closes its channel, so it gets a channel of its own.
-        assert self._connection is not None
-        async with self._connection.channel() as probe:
+        async with self.link.connection.channel() as probe:
             try:
                 await probe.declare_queue(name, passive=True)
             except aio_pika.exceptions.ChannelNotFoundEntity:
@@ -183,7 +184,7 @@ class EventPublisher:
     async def _member_binding(self, group: str, user: str, bind: bool) -> None:
         if not self.ready:
             raise BrokerUnavailable("the broker is not connected")
-        assert self._channel is not None and self._exchange is not None
+        assert self._exchange is not None
         try:
             async with asyncio.timeout(self._confirm_timeout):
                 await self.ensure_inbox(user)

@@ -1,13 +1,24 @@
-"""Reading a JSON request body with the notifier's limits: media type, size, syntax."""
+"""Reading a JSON request body with the notifier's limits: media type, size, syntax, depth."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from typing import Any
 
 import orjson
 from fastapi import Request
 
 from services.notifier.problems import Problem
+from shared.events import MAX_DATA_DEPTH
+
+# orjson's own bound (1,024 levels), far past what the contract allows anywhere in an event.
+_ORJSON_TOO_DEEP = "depth limit exceeded"
+# orjson reads an integer past 64 bits as a float, silently rounded, and refuses one past a float's range.
+# A body that may hold one (20 digits in a row, in a string or not) is read again with Python's json,
+# which keeps integers exact; the chat's decoder reads them exactly too. Rare, so orjson stays the fast path.
+_MAYBE_LONG_INTEGER = re.compile(rb"\d{20}")
 
 
 async def read_json(request: Request, limit: int) -> Any:
@@ -16,9 +27,53 @@ async def read_json(request: Request, limit: int) -> Any:
         raise Problem(415, f"Send the body as application/json (got '{media_type or 'nothing'}').")
     raw = await read_limited(request, limit)
     try:
-        return orjson.loads(raw)  # several times faster than json.loads, which matters for batches
+        payload = orjson.loads(raw)  # several times faster than json.loads, which matters for batches
     except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
-        raise Problem(400, f"The body is not valid JSON: {exc}.") from exc
+        if str(exc).startswith(_ORJSON_TOO_DEEP):
+            raise _too_deep() from None  # well-formed, as far as it was read: a limit, not a syntax error
+        if not _MAYBE_LONG_INTEGER.search(raw):
+            raise _not_json(exc) from None
+        return _exactly(raw, exc)  # orjson refuses an integer past a float's range (~308 digits)
+    return _exactly(raw, None) if _MAYBE_LONG_INTEGER.search(raw) else payload
+
+
+def _exactly(raw: bytes, orjson_error: orjson.JSONDecodeError | None) -> Any:
+    """`raw` with its integers exact; orjson's verdict stands on anything that is not JSON."""
+    try:
+        return json.loads(raw, parse_constant=_not_a_json_number, parse_float=_finite)
+    except RecursionError:  # json recurses, and gives up near Python's limit (~1,000 levels)
+        raise _too_deep() from None
+    except (json.JSONDecodeError, UnicodeDecodeError, _NotJson) as exc:
+        raise _not_json(orjson_error or exc) from None
+    except ValueError as exc:  # an integer past 4,300 digits, Python's (and the chat's decoder's) limit
+        message = f"holds a number Herald cannot carry exactly: {exc}"
+        raise Problem(422, f"The event does not match the schema: (body): {message}",
+                      errors=[{"field": "(body)", "message": message}]) from None
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _not_a_json_number(constant: str) -> float:
+    raise _NotJson(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _NotJson(f"{text} is past a float's range")
+    return number
+
+
+def _not_json(exc: Exception) -> Problem:
+    return Problem(400, f"The body is not valid JSON: {exc}.")
+
+
+def _too_deep() -> Problem:
+    message = f"nested far deeper than the {MAX_DATA_DEPTH} levels data may have"
+    return Problem(422, f"The event does not match the schema: (body): {message}",
+                   errors=[{"field": "(body)", "message": message}])
 
 
 async def read_limited(request: Request, limit: int) -> bytes:

@@ -1,62 +1,90 @@
-"""Both services start before the broker does, and work once it is up."""
+"""Both services start, and serve, before the broker does, and work once it is up; neither logs a password
+while it waits."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from yarl import URL
 
-from scripts.rabbitmq_node import RabbitMQNode, free_port, start_node
+from scripts.rabbitmq_node import free_port
 from tests.conftest import Keys
 from tests.support import processes
-from tests.support.waiting import wait_until
+from tests.support.broker import RestartableBroker
+from tests.support.waiting import eventually, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def late_broker(tmp_path: Path) -> Iterator[tuple[str, list[RabbitMQNode]]]:
-    port = free_port()
-    started: list[RabbitMQNode] = []
-    yield f"amqp://guest:guest@127.0.0.1:{port}/", started
-    for node in started:
-        node.stop()
+def late_broker(tmp_path: Path) -> Iterator[RestartableBroker]:
+    broker = RestartableBroker(tmp_path / "late")  # started by the test
+    yield broker
+    broker.stop()
 
 
-def test_the_services_wait_for_a_broker_that_comes_late(
-        late_broker: tuple[str, list[RabbitMQNode]], keys: Keys, users_file: Path, workdir: Path,
-        tmp_path: Path) -> None:
-    url, started = late_broker
-    port = int(url.rsplit(":", 1)[1].rstrip("/"))
-    with processes.notifier(url, keys.file, workdir, ready_path="/healthz") as notifier:
-        refused = httpx.post(f"{notifier.url}/v1/events", json={"target": {"user": "late"}, "body": "x"},
-                             headers={"Authorization": f"Bearer {keys.publisher}"})
-        assert refused.status_code == 503 and "Retry-After" in refused.headers
+async def test_the_notifier_serves_at_once_and_refuses_at_once_without_its_broker(
+        late_broker: RestartableBroker, keys: Keys, workdir: Path) -> None:
+    # A confirm timeout far above "at once": a 503 must not wait for it, nor for a connect attempt.
+    with processes.notifier(late_broker.url, keys.file, workdir, ready_path="/healthz",
+                            env={"HERALD_PUBLISH_TIMEOUT_SECONDS": "10"}) as notifier:
+        async with httpx.AsyncClient(base_url=notifier.url, timeout=15) as http:
+            health = (await http.get("/healthz")).json()
+            assert health["status"] == "ok" and health["broker"]["link"] == "down"
+            not_ready = await http.get("/readyz")
+            assert not_ready.status_code == 503 and "Retry-After" in not_ready.headers
+            assert not_ready.json()["broker"]["link"] == "down"
+            for _ in range(3):
+                asked = time.monotonic()
+                refused = await http.post("/v1/events", json={"target": {"user": "late"}, "body": "x"},
+                                          headers={"Authorization": f"Bearer {keys.publisher}"})
+                assert refused.status_code == 503 and "Retry-After" in refused.headers, refused.text
+                assert time.monotonic() - asked < 1
 
-        # The chat does not serve until its broker is up; start the broker while it waits.
-        starter = threading.Thread(target=lambda: started.append(start_node(tmp_path / "late", amqp_port=port)))
-        starter.start()
-        with processes.chat(url, users_file, workdir, name="late-chat") as chat:
-            starter.join()
-            assert httpx.get(f"{chat.url}/auth/config").status_code == 200
-            assert "Reconnecting" in chat.output() and "guest:guest" not in chat.output()  # no password logged
+            await asyncio.to_thread(late_broker.start)
+            await processes.notifier_linked(notifier)
+            accepted = await http.post("/v1/events", json={"target": {"user": "late"}, "body": "x"},
+                                       headers={"Authorization": f"Bearer {keys.publisher}"})
+            assert accepted.status_code == 202, accepted.text
+            assert (await http.get("/healthz")).json()["broker"] == {"link": "up"}
 
-        asyncio.run(processes.notifier_linked(notifier))
-        accepted = httpx.post(f"{notifier.url}/v1/events", json={"target": {"user": "late"}, "body": "x"},
-                              headers={"Authorization": f"Bearer {keys.publisher}"})
-        assert accepted.status_code == 202, accepted.text
+
+async def failed_attempts(service: processes.Service, path: str) -> int:
+    async with httpx.AsyncClient(base_url=service.url, timeout=5) as http:
+        return int((await http.get(path)).json()["broker"].get("failed_attempts", 0))
+
+
+async def test_no_password_reaches_the_logs(amqp_url: str, keys: Keys, users_file: Path, workdir: Path) -> None:
+    """A wrong password against a real broker (the notifier) and a closed port (the chat): each logs the
+    URL it tries, and never the password."""
+    password = f"pw-{secrets.token_hex(8)}"
+    broker = URL(amqp_url)
+    refused_login = str(broker.with_user(f"nobody-{secrets.token_hex(4)}").with_password(password))
+    closed_port = f"amqp://herald:{password}@127.0.0.1:{free_port()}/"
+    with processes.notifier(refused_login, keys.file, workdir, ready_path="/healthz") as notifier, \
+            processes.chat(closed_port, users_file, workdir, name="secret-chat", ready_path="/herald/healthz") as chat:
+        async def both_retried() -> bool:
+            return (await failed_attempts(notifier, "/healthz") >= 2
+                    and await failed_attempts(chat, "/herald/healthz") >= 2)
+
+        await eventually(both_retried, timeout=30, what="two failed attempts of each service")
+    for service in (notifier, chat):
+        log = service.output()
+        assert password not in log, service.name
+        assert ":******@" in log, f"{service.name} logged no URL, so the check proves nothing:\n{log[-2000:]}"
 
 
 async def test_a_chat_waiting_for_the_broker_stops_when_told(users_file: Path, workdir: Path) -> None:
-    """uvicorn looks at SIGTERM only once started; the chat, still waiting for its broker, must not
-    need a SIGKILL."""
+    """A chat whose broker link is down, still trying, stops on SIGTERM without needing a SIGKILL."""
     env = {**os.environ, "HERALD_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/",
            "HERALD_USERS_FILE": str(users_file), "CHAINLIT_AUTH_SECRET": processes.AUTH_SECRET,
            "PYTHONPATH": str(processes.ROOT)}

@@ -8,30 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from scripts.rabbitmq_node import RabbitMQNode, free_port, start_node
 from tests.conftest import Keys
 from tests.support import processes
+from tests.support.broker import RestartableBroker
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
-
-
-class RestartableBroker:
-    """A node of this test's own (the shared one must not restart under other tests), on a fixed port."""
-
-    def __init__(self, base: Path) -> None:
-        self.base, self.port = base, free_port()
-        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
-        self.node: RabbitMQNode | None = None
-
-    def start(self) -> None:
-        self.node = start_node(self.base, amqp_port=self.port, name=f"restart-{self.port}@localhost")
-
-    def stop(self) -> None:
-        if self.node is not None:
-            self.node.stop()
-            self.node = None
 
 
 @pytest.fixture

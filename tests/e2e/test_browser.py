@@ -23,7 +23,7 @@ QUIET_CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "the browser test needs Chromium: apt-get install chromium (.ci/run does)"
+    assert chromium, "the browser test needs Chromium: apt-get install chromium (./herald test does)"
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, args=QUIET_CHROMIUM)
         yield browser

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from scripts.rabbitmq_node import free_port
@@ -38,6 +39,9 @@ async def test_a_mounted_chat_delivers_from_the_parent_lifespan(mounted: Service
     await tab.connect()
     try:
         await tab_ready(amqp_url, tab)
+        async with httpx.AsyncClient(base_url=mounted.url) as http:
+            health = await http.get("/herald/healthz")  # the parent app's
+        assert health.status_code == 200 and health.json()["delivery"] == "live", health.text
         event = await publisher.send({"user": user}, "from a mounted app")
         await wait_until(lambda: event in tab.event_ids(), what="the event in the mounted chat")
         await settled(publisher, user, tab)

@@ -119,7 +119,7 @@ async def test_a_session_event_falls_back_after_the_session_timeout(
 async def test_a_thread_event_reaches_the_tabs_showing_that_thread(
         replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
     alice, bob = fresh_user("alice"), fresh_user("bob")
-    thread, other = f"thread-{uuid.uuid4().hex[:8]}", f"thread-{uuid.uuid4().hex[:8]}"
+    thread, other = str(uuid.uuid4()), str(uuid.uuid4())
     showing_a = await tabs.open(replicas[0], alice, thread_id=thread)
     showing_b = await tabs.open(replicas[1], alice, thread_id=thread)
     elsewhere = await tabs.open(replicas[0], alice, thread_id=other)
@@ -136,8 +136,8 @@ async def test_a_thread_event_reaches_the_tabs_showing_that_thread(
 async def test_a_thread_nobody_shows_falls_back_like_a_session(
         replicas: Replicas, tabs: Tabs, publisher: Publisher, fallback: str) -> None:
     alice = fresh_user("alice")
-    tab = await tabs.open(replicas[0], alice, thread_id=f"thread-{uuid.uuid4().hex[:8]}")
-    event = await publisher.send({"user": alice, "thread": "thread-nobody-shows", "fallback": fallback})
+    tab = await tabs.open(replicas[0], alice, thread_id=str(uuid.uuid4()))
+    event = await publisher.send({"user": alice, "thread": str(uuid.uuid4()), "fallback": fallback})
     await settled(publisher, alice, tab)
     assert tab.event_ids() == ([event] if fallback == "user" else [])
 
@@ -242,7 +242,7 @@ async def test_a_session_nobody_knows_falls_back_at_once(
         replicas: Replicas, tabs: Tabs, publisher: Publisher, fallback: str) -> None:
     alice = fresh_user("alice")
     tab = await tabs.open(replicas[1], alice)
-    event = await publisher.send({"user": alice, "session": f"gone-{uuid.uuid4().hex}", "fallback": fallback})
+    event = await publisher.send({"user": alice, "session": str(uuid.uuid4()), "fallback": fallback})
     await settled(publisher, alice, tab)
     assert tab.event_ids() == ([event] if fallback == "user" else [])
 

@@ -3,7 +3,7 @@ directory goes with it."""
 
 from __future__ import annotations
 
-import tempfile
+import os
 from pathlib import Path
 
 import pytest
@@ -24,5 +24,5 @@ with private_node() as node:
 
 async def test_a_node_whose_owner_is_killed_stops_and_leaves_no_data_behind() -> None:
     [base] = await assert_dies_with_its_owner(OWNER, start_timeout=120, what="node")
-    assert base.startswith(tempfile.gettempdir())
+    assert base.startswith(os.environ["HERALD_SCRATCH_DIR"])  # the run's scratch, checked at the end
     await wait_until(lambda: not Path(base).exists(), timeout=30, what="the orphaned node's data to be removed")

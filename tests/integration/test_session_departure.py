@@ -16,9 +16,11 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
 
+from services.chat.dead_letters import DeadLetters
 from services.chat.session_queues import SessionQueues
 from services.chat.session_registry import SessionRecord
 from shared.events import Event, EventRequest
+from shared.frames import ConfirmedPublisher
 from shared.topology import (
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
@@ -49,7 +51,7 @@ async def drain(connection: aio_pika.abc.AbstractConnection, queue_name: str) ->
 
 
 async def test_a_departed_tab_hands_back_only_what_it_has_not_shown(amqp_url: str) -> None:
-    user, session = f"departing-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    user, session = f"departing-{uuid.uuid4().hex[:8]}", str(uuid.uuid4())
     record = SessionRecord(id=session, user=user, thread_id=None)
     shown_here, not_shown = event({"user": user}, "shown here"), event({"user": user}, "not shown")
     own = event({"user": user, "session": session}, "for this tab")
@@ -66,7 +68,9 @@ async def test_a_departed_tab_hands_back_only_what_it_has_not_shown(amqp_url: st
         channel = await connection.channel(publisher_confirms=True)
         events = await declare_exchanges(channel)
         inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
-        queues = SessionQueues(connection, channel, session_timeout_seconds=60, has_data_layer=False)
+        publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        queues = SessionQueues(connection, channel, session_timeout_seconds=60, has_data_layer=False,
+                               dead_letters=DeadLetters(ConfirmedPublisher(publishing)))
         await queues.connect(record, busy_tab)
 
         sessions = await channel.get_exchange(SESSIONS_EXCHANGE)

@@ -10,8 +10,9 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from scripts.rabbitmq_node import INSTALL_HINT, BrokerUnavailable, private_node
+from scripts.rabbitmq_node import INSTALL_HINT, BrokerUnavailable, RabbitMQNode, free_port, private_node, start_node
 
 
 def docker_engine_reachable() -> bool:
@@ -41,3 +42,22 @@ def rabbitmq_url() -> Iterator[str]:
                 yield node.url
         except BrokerUnavailable as exc:
             raise BrokerUnavailable(f"The tests need a real RabbitMQ; none was had: {exc}\n{INSTALL_HINT}") from exc
+
+
+class RestartableBroker:
+    """A node of one test's own (the shared one must not stop under other tests), on a port fixed before it
+    first starts, so that services can be pointed at it while it is down and it keeps its data across a
+    stop and start."""
+
+    def __init__(self, base: Path) -> None:
+        self.base, self.port = base, free_port()
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.node: RabbitMQNode | None = None
+
+    def start(self) -> None:
+        self.node = start_node(self.base, amqp_port=self.port, name=f"restart-{self.port}@localhost")
+
+    def stop(self) -> None:
+        if self.node is not None:
+            self.node.stop()
+            self.node = None

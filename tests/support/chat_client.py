@@ -42,6 +42,7 @@ class ChatTab:
     def __post_init__(self) -> None:
         self.client.on("new_message", self._on_new_message)
         self.client.on("resume_thread", self._on_resume_thread)
+        self.client.on("delete_message", self._on_delete_message)
 
     async def _on_new_message(self, step: dict[str, Any]) -> None:
         # As Chainlit's frontend does (addMessage): a step whose id it has already replaces that one.
@@ -50,6 +51,9 @@ class ChatTab:
                 self.messages[index] = step
                 return
         self.messages.append(step)
+
+    async def _on_delete_message(self, step: dict[str, Any]) -> None:
+        self.messages = [known for known in self.messages if known.get("id") != step.get("id")]
 
     async def _on_resume_thread(self, thread: dict[str, Any]) -> None:
         self.resumed.append(thread)

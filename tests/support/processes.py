@@ -7,14 +7,14 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from scripts.rabbitmq_node import disarm, free_port, watchdog
+from scripts.rabbitmq_node import PORT_ATTEMPTS, PortTaken, disarm, free_port, watchdog
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,9 @@ def _wait_ready(service: Service, path: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{service.output()[-3000:]}")
+            output = service.output()
+            problem = PortTaken if "address already in use" in output.lower() else RuntimeError
+            raise problem(f"{service.name} exited with {service.process.returncode}:\n{output[-3000:]}")
         try:
             if httpx.get(service.url + path, timeout=1).status_code == 200:
                 return
@@ -71,18 +73,32 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path, r
         disarm(dog)
 
 
+def on_a_free_port(stack: ExitStack, start: Callable[[int], AbstractContextManager[Service]]) -> Service:
+    """`start(port)` entered on `stack`, again on another port should another process take the first."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            return stack.enter_context(start(free_port()))
+        except PortTaken:
+            if attempt == PORT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/readyz",
              state_db: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Service]:
     """A notifier with a state file of its own, or `state_db` to share one with another (or an earlier) notifier;
     `env` adds to its environment."""
-    port = free_port()
-    environment = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
-                   "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **(env or {})}
-    command = [sys.executable, "-m", "services.notifier", "--host", "127.0.0.1", "--port", str(port)]
-    with running(f"notifier-{port}", command, environment | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
-                 port) as service:
-        yield service
+
+    def start(port: int) -> AbstractContextManager[Service]:
+        environment = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
+                       "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **(env or {})}
+        command = [sys.executable, "-m", "services.notifier", "--host", "127.0.0.1", "--port", str(port)]
+        return running(f"notifier-{port}", command, environment | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
+                       port)
+
+    with ExitStack() as stack:
+        yield on_a_free_port(stack, start)
 
 
 async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # noqa: ASYNC109
@@ -97,19 +113,27 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
 
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         env: Mapping[str, str] | None = None) -> Iterator[Service]:
+         env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz") -> Iterator[Service]:
     """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
-    (or overrides) its environment."""
-    port = free_port()
+    (or overrides) its environment. It serves without its broker; by default this returns once delivery
+    is live too (its broker link up, its queues declared), or with `ready_path="/auth/config"` once it serves."""
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
-    command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
-    if chainlit_run:
-        command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
+    if "HERALD_SESSION_TIMEOUT_SECONDS" in env:
+        # The tests' chats with a session timeout of their own share one broker with the others, but
+        # never a user: each timeout is a deployment of its own (shared/agreed_settings.py).
+        env.setdefault("HERALD_DEPLOYMENT", f"timeout-{env['HERALD_SESSION_TIMEOUT_SECONDS']}")
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
-    with running(name, command, env, chat_dir, "/auth/config", port) as service:
-        yield service
+
+    def start(port: int) -> AbstractContextManager[Service]:
+        command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
+        if chainlit_run:
+            command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
+        return running(name, command, env, chat_dir, ready_path, port)
+
+    with ExitStack() as stack:
+        yield on_a_free_port(stack, start)
 
 
 @contextmanager

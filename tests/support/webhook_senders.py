@@ -33,6 +33,7 @@ class WebhookSources:
     github_old: str
     stripe: str
     standard: str
+    relay: str  # the shared token of a source that cannot sign: a client can send any body with it
     # The user every unmapped sender's events go to. Nobody logs in as them, so what the answer
     # tests publish waits in an inbox no test reads.
     sink: str
@@ -45,6 +46,7 @@ def write_sources(path: Path) -> WebhookSources:
         github_old=secrets.token_hex(16),
         stripe="whsec_" + secrets.token_hex(16),
         standard="whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        relay=secrets.token_hex(16),
         sink=f"webhook-sink-{uuid.uuid4().hex[:8]}",
     )
     github = f'scheme = "github", secrets = ["{sources.github_new}", "{sources.github_old}"]'
@@ -66,6 +68,10 @@ default_target = "{sources.sink}"
 
 [sources.deploys]
 verification = {{ scheme = "standard-webhooks", secrets = ["{sources.standard}"] }}
+default_target = "{sources.sink}"
+
+[sources.relay]  # the generic template, unsigned: any JSON body with the token reaches the template
+verification = {{ scheme = "token", header = "X-Relay-Token", secrets = ["{sources.relay}"] }}
 default_target = "{sources.sink}"
 
 [sources.retired]
@@ -115,3 +121,14 @@ def standard_headers(secret: str, body: bytes, signed_at: datetime | None = None
 
 def post_webhook(base_url: str, source: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{base_url}/v1/webhooks/{source}", content=body, headers=headers, timeout=10)
+
+
+def hmac_headers(secret: str, body: bytes, header: str = "X-Grafana-Alerting-Signature") -> dict[str, str]:
+    """A hex HMAC-SHA256 of the body in one header, as Grafana's webhook contact point signs."""
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", header: signature}
+
+
+def bearer_headers(token: str) -> dict[str, str]:
+    """Alertmanager's `http_config.authorization`: it cannot sign, it sends a bearer token."""
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}

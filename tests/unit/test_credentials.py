@@ -8,6 +8,7 @@ import pytest
 
 from services.chat.users import add_user, hash_password, load_users, verify_password
 from services.notifier.api_keys import ApiKeyError, ApiKeyring, config_entry, hash_key, new_key
+from services.notifier.rate_limits import UNLIMITED, RateLimit, RateLimitSetting
 
 pytestmark = pytest.mark.unit
 
@@ -54,3 +55,26 @@ def test_passwords_are_salted_scrypt_hashes(tmp_path: Path) -> None:
     users = load_users(path).users
     assert set(users) == {"alice", "bob"} and verify_password("pw3", users["alice"].password_hash)
     assert "pw3" not in path.read_text()
+
+
+def test_a_key_name_cannot_hold_a_colon(tmp_path: Path) -> None:
+    # ":" separates a key's name from its events' ids, and webhook events' source is `webhook:<source>`.
+    path = tmp_path / "keys.toml"
+    path.write_text(config_entry("webhook:github", new_key(), ["events:publish"]))
+    with pytest.raises(ApiKeyError, match="name"):
+        ApiKeyring.load(path)
+
+
+@pytest.mark.parametrize("rate_limit", [None, UNLIMITED, RateLimit(per_second=0.5, burst=20)])
+def test_a_config_entry_carries_its_rate_limit(tmp_path: Path, rate_limit: RateLimitSetting) -> None:
+    path, key = tmp_path / "keys.toml", new_key()
+    path.write_text(config_entry("ci", key, ["events:publish"], rate_limit))
+    found = ApiKeyring.load(path).authenticate(key)
+    assert found is not None and found.rate_limit == rate_limit
+
+
+def test_a_rate_limit_in_the_file_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "keys.toml"
+    path.write_text(config_entry("ci", new_key(), ["events:publish"]) + "rate_limit = { per_second = 0, burst = 5 }\n")
+    with pytest.raises(ApiKeyError, match="rate_limit"):
+        ApiKeyring.load(path)

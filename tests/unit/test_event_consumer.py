@@ -12,6 +12,7 @@ import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from services.chat import event_consumer
+from services.chat.dead_letters import DeadLetters
 from services.chat.event_consumer import EventConsumer
 from shared.events import Event, EventRequest
 from tests.support.waiting import wait_until
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.unit
 class FakeMessage:
     def __init__(self, body: bytes) -> None:
         self.body = body
+        self.message_id = None
         self.outcome: str | None = None
 
     async def nack(self, requeue: bool = True) -> None:
@@ -58,8 +60,16 @@ class FakeChannel:
         return self.underlay
 
 
+class FakeDeadLetters:
+    """dead_letters.DeadLetters: records the reason instead of publishing."""
+
+    async def send(self, message: FakeMessage, reason: str) -> None:
+        message.outcome = f"dead-lettered: {reason}"
+
+
 def consumer_on(channel: FakeChannel, handler: Any) -> EventConsumer:
-    return EventConsumer(cast(AbstractChannel, channel), "herald.session.test", handler)
+    return EventConsumer(cast(AbstractChannel, channel), "herald.session.test", handler,
+                         cast(DeadLetters, FakeDeadLetters()))
 
 
 def wire(n: int) -> bytes:
@@ -86,7 +96,9 @@ async def test_deliveries_are_handled_one_at_a_time_in_delivery_order() -> None:
     await asyncio.gather(*(asyncio.create_task(consumer._on_delivery(cast(AbstractIncomingMessage, m)))
                            for m in messages))
     assert handled == [f"e{n}" for n in range(30)]
-    assert messages[-1].outcome == "reject"  # poison is dead-lettered, and does not stop the queue
+    # poison is dead-lettered with the reason, and does not stop the queue
+    assert messages[-1].outcome == ("dead-lettered: not a Herald event: the message: "
+                                    "Invalid JSON: expected ident at line 1 column 2")
 
 
 async def test_stop_lets_the_delivery_in_hand_finish_and_hands_back_the_rest() -> None:

@@ -8,6 +8,8 @@ import pytest
 
 from services.chat.lean_queue import LeanQueue
 
+pytestmark = pytest.mark.unit
+
 
 async def test_items_come_out_in_the_order_they_went_in() -> None:
     queue: LeanQueue[int] = LeanQueue()

@@ -23,22 +23,25 @@ def event(target: dict[str, object], event_id: str = "e1") -> Event:
     return EventRequest.model_validate({"id": event_id, "target": target, "body": "x"}).to_event("test")
 
 
-ALICE_TAB = SessionRecord(id="s-alice", user="alice", thread_id="t-alice")
+# Chainlit's session and thread ids are uuids (shared/events.py).
+ALICE_SESSION, OTHER_SESSION, SESSION = (f"5e551011-0000-4000-8000-00000000000{n}" for n in range(3))
+ALICE_THREAD, OTHER_THREAD, THREAD = (f"7e4ead00-0000-4000-8000-00000000000{n}" for n in range(3))
+ALICE_TAB = SessionRecord(id=ALICE_SESSION, user="alice", thread_id=ALICE_THREAD)
 
 
 @pytest.mark.parametrize(("target", "data_layer", "decision"), [
     ({"user": "alice"}, False, InboxDecision.RELAY),
     ({"user": "bob"}, False, InboxDecision.REJECT),  # never relay another user's event
-    ({"user": "bob", "session": "s"}, True, InboxDecision.REJECT),
+    ({"user": "bob", "session": SESSION}, True, InboxDecision.REJECT),
     ({"group": "ops"}, False, InboxDecision.RELAY),
     ({"broadcast": True, "persist": True}, False, InboxDecision.RELAY),
     # A session or thread event in the inbox is a fallback: its tab or thread was not there.
-    ({"user": "alice", "session": "s"}, False, InboxDecision.RELAY),
-    ({"user": "alice", "session": "s", "fallback": "drop"}, True, InboxDecision.DROP),
-    ({"user": "alice", "thread": "t"}, False, InboxDecision.RELAY),
-    ({"user": "alice", "thread": "t", "fallback": "drop"}, False, InboxDecision.DROP),
-    ({"user": "alice", "thread": "t"}, True, InboxDecision.PERSIST),
-    ({"user": "alice", "thread": "t", "fallback": "drop"}, True, InboxDecision.PERSIST),
+    ({"user": "alice", "session": SESSION}, False, InboxDecision.RELAY),
+    ({"user": "alice", "session": SESSION, "fallback": "drop"}, True, InboxDecision.DROP),
+    ({"user": "alice", "thread": THREAD}, False, InboxDecision.RELAY),
+    ({"user": "alice", "thread": THREAD, "fallback": "drop"}, False, InboxDecision.DROP),
+    ({"user": "alice", "thread": THREAD}, True, InboxDecision.PERSIST),
+    ({"user": "alice", "thread": THREAD, "fallback": "drop"}, True, InboxDecision.PERSIST),
 ])
 def test_inbox_decisions(target: dict[str, object], data_layer: bool, decision: InboxDecision) -> None:
     assert decide_inbox(event(target), "alice", has_data_layer=data_layer) is decision
@@ -53,13 +56,13 @@ def test_inbox_decisions(target: dict[str, object], data_layer: bool, decision: 
     ({"broadcast": True}, None, SessionDecision.REJECT),  # live broadcasts go to replicas' queues
     ({"broadcast": True, "persist": True}, None, SessionDecision.REJECT),  # those come through inboxes
     ({"broadcast": True, "persist": True}, "alice", SessionDecision.SHOW),
-    ({"user": "alice", "session": "s-alice"}, None, SessionDecision.SHOW),
-    ({"user": "alice", "session": "s-other"}, None, SessionDecision.REJECT),
-    ({"user": "bob", "session": "s-alice"}, None, SessionDecision.REJECT),  # bob naming alice's tab
-    ({"user": "alice", "thread": "t-alice"}, None, SessionDecision.SHOW),
-    ({"user": "alice", "thread": "t-other"}, None, SessionDecision.REJECT),
-    ({"user": "bob", "thread": "t-alice"}, None, SessionDecision.REJECT),
-    ({"user": "alice", "session": "s-other"}, "alice", SessionDecision.SHOW),  # its fallback, relayed
+    ({"user": "alice", "session": ALICE_SESSION}, None, SessionDecision.SHOW),
+    ({"user": "alice", "session": OTHER_SESSION}, None, SessionDecision.REJECT),
+    ({"user": "bob", "session": ALICE_SESSION}, None, SessionDecision.REJECT),  # bob naming alice's tab
+    ({"user": "alice", "thread": ALICE_THREAD}, None, SessionDecision.SHOW),
+    ({"user": "alice", "thread": OTHER_THREAD}, None, SessionDecision.REJECT),
+    ({"user": "bob", "thread": ALICE_THREAD}, None, SessionDecision.REJECT),
+    ({"user": "alice", "session": OTHER_SESSION}, "alice", SessionDecision.SHOW),  # its fallback, relayed
 ])
 def test_session_decisions(target: dict[str, object], relayed_for: str | None, decision: SessionDecision) -> None:
     tab = SessionRecord(id=ALICE_TAB.id, user=ALICE_TAB.user, thread_id=ALICE_TAB.thread_id)
@@ -67,7 +70,7 @@ def test_session_decisions(target: dict[str, object], relayed_for: str | None, d
 
 
 def test_a_session_never_shows_an_event_twice() -> None:
-    tab = SessionRecord(id="s", user="alice", thread_id=None)
+    tab = SessionRecord(id=SESSION, user="alice", thread_id=None)
     first = event({"user": "alice"}, "dup")
     assert decide_session(first, tab, "alice") is SessionDecision.SHOW
     tab.mark_proven(first.id)

@@ -19,11 +19,13 @@ from shared.topology import (
 
 pytestmark = pytest.mark.unit
 
+TAB = "3f1c0a2e-8d0b-4c59-9a1d-2b7e6f1d9c11"  # Chainlit's session and thread ids are uuids
+
 
 @pytest.mark.parametrize(("target", "key"), [
     (UserTarget(user="alice"), "user.alice"),
-    (UserTarget(user="alice", session="s1"), "session.alice.s1"),
-    (UserTarget(user="alice", thread="t1"), "thread.alice.t1"),
+    (UserTarget(user="alice", session=TAB), f"session.alice.{TAB}"),
+    (UserTarget(user="alice", thread=TAB), f"thread.alice.{TAB}"),
     (GroupTarget(group="ops"), "group.ops"),
     (BroadcastTarget(broadcast=True), "broadcast"),
     (BroadcastTarget(broadcast=True, persist=True), "broadcast.persist"),
@@ -33,8 +35,8 @@ def test_each_target_has_its_routing_key(target: UserTarget | GroupTarget | Broa
 
 
 def test_a_dotted_user_id_cannot_collide_with_another_users_session_key() -> None:
-    # "user.a.b" (user "a.b") and "session.a.b" (user "a", session "b") live under different prefixes.
-    assert event_routing_key(UserTarget(user="a.b")) != event_routing_key(UserTarget(user="a", session="b"))
+    # "user.a.<S>" (user "a.<S>") and "session.a.<S>" (user "a", session S) live under different prefixes.
+    assert event_routing_key(UserTarget(user=f"a.{TAB}")) != event_routing_key(UserTarget(user="a", session=TAB))
 
 
 def test_inbox_arguments_refuse_overflow_and_dead_letter() -> None:

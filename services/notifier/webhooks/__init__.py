@@ -5,14 +5,16 @@ The route (`services/notifier/webhooks_route.py`) uses it in this order:
     sources = SourcesFile.open(path)                      # at startup; SourceConfigError
     source = sources.enabled(name)                        # re-reads a changed file; None -> 404
     delivery = verify_delivery(source, body, headers)     # VerificationError -> 401, PayloadError -> 422
-    outcome = render_delivery(source, delivery)           # RenderError (a PayloadError) -> 422
+    outcome = render_delivery(source, delivery)           # RenderError (no target) -> 422
     if isinstance(outcome, Ignored): answer 2xx, publish nothing
     else: publish outcome.to_event(source=...) once per delivery.delivery_id
     # UnparsableBody (a PayloadError) from either step -> 400
 
-Rendering comes before the seen-id check: it is cheap and deterministic, and it lets the seen-id
-check share the events' publish-once path. So a seen delivery that the sources, edited since, no
-longer map to a target is answered 422 rather than 200; it is still not published.
+A template that cannot render a delivery never refuses it: the delivery is shown generically and the
+log says why (see `templates`). Rendering comes before the seen-id check: it is cheap and
+deterministic, and it lets the seen-id check share the events' publish-once path. So a seen delivery
+that the sources, edited since, no longer map to a target is answered 422 rather than 200; it is still
+not published.
 
 The sources file (TOML), one `[sources.<name>]` table per sender:
 
@@ -23,6 +25,7 @@ The sources file (TOML), one `[sources.<name>]` table per sender:
     default_target = { user = "ops" }    # for senders not in targets; without it they are refused
     # identity = "{{ payload.sender.login }}"      # overrides the built-in sender expression
     # delivery_id_path = "data.id"                 # or delivery_id_header; overrides the scheme's
+    # rate_limit = { per_second = 5, burst = 100 } # or "unlimited"; default HERALD_RATE_LIMIT_*
 
     [sources.github.targets]             # sender identity -> target
     octocat = "alice"                    # shorthand for { user = "alice" }
@@ -34,8 +37,12 @@ The sources file (TOML), one `[sources.<name>]` table per sender:
 
 Schemes: `github`; `stripe` and `standard-webhooks` (optional `tolerance_seconds`, default 300);
 `hmac-sha256` (`header`, `encoding` = "hex" | "base64", `prefix`); `token` (`header`, `prefix`).
-Templates see `payload` (parsed JSON), `headers` (lowercased, credentials removed) and `source`.
-A JSON key that is also a dict method (`items`, `keys`, `values`...) must be read as `payload['items']`.
+Templates see `payload` (parsed JSON), `headers` (lowercased, credentials removed), `source` and
+`event` (what the built-in template calls the delivery, e.g. `pull_request closed`). A JSON key that is
+also a dict method (`items`, `keys`, `values`...) must be read as `payload['items']`. A missing field
+prints as nothing. Everything a `{{ ... }}` prints in a title or body is markdown-escaped (the sender
+controls it); the filters `link(url, text)`, `code`, `code_block` and `verbatim` build markdown on
+purpose (see `markdown_text`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class MessageTemplate:
-    """Jinja sources for one kind of delivery. Each sees `payload`, `headers` (lowercased) and `source`."""
+    """Jinja sources for one kind of delivery. Each sees `payload`, `headers` (lowercased), `source` and `event`."""
 
     title: str
     body: str

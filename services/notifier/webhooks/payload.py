@@ -6,13 +6,24 @@ import json
 from typing import Any
 
 from services.notifier.webhooks.errors import UnparsableBody
+from shared.json_bounds import nests_deeper_than
+
+# Real senders' payloads nest under 10 levels; the bound keeps the parser, the templates and the
+# event's serializers well inside their own limits (a 5,000-deep body used to be a 500).
+MAX_DEPTH = 64
+_TOO_DEEP = f"the body nests deeper than {MAX_DEPTH} levels"
 
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(body)
+    except ValueError as exc:  # invalid UTF-8 and JSON, and an integer past 4,300 digits (Python's own limit)
         raise UnparsableBody(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # json gives up near Python's recursion limit, ~1,000 levels
+        raise UnparsableBody(_TOO_DEEP) from None
+    if nests_deeper_than(payload, MAX_DEPTH):
+        raise UnparsableBody(_TOO_DEEP)
+    return payload
 
 
 def lookup_path(payload: Any, path: str) -> Any:

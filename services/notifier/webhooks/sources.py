@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.notifier.rate_limits import RateLimitSetting
 from services.notifier.webhooks.builtin_templates import BuiltinName
 from services.notifier.webhooks.errors import SourceConfigError
 from services.notifier.webhooks.sandbox import check_syntax
@@ -81,6 +82,8 @@ class SourceConfig(_Strict):
     default_target: TargetSpec | None = None
     delivery_id_header: HeaderName | None = None
     delivery_id_path: DottedPath | None = None
+    # { per_second = .., burst = .. }, "unlimited", or absent for HERALD_RATE_LIMIT_PER_SECOND and _BURST.
+    rate_limit: RateLimitSetting = None
 
     @field_validator("identity")
     @classmethod

@@ -7,8 +7,8 @@ no `severity` label at all).
 
 from __future__ import annotations
 
-ALERT_SEVERITY = """{% set levels = payload.alerts | selectattr('status', 'equalto', 'firing')
-    | map(attribute='labels.severity', default='') | map('lower') | list %}
+ALERT_SEVERITY = """{% set levels = (payload.alerts or []) | selectattr('status', 'equalto', 'firing')
+    | map(attribute='labels.severity', default='') | map('string') | map('lower') | list %}
 {% if payload.status == 'resolved' %}success
 {%- elif levels | select('in', ['critical', 'error', 'page', 'high', 'major']) | list %}error
 {%- elif levels and not (levels | reject('in', ['info', 'none', 'low']) | list) %}info

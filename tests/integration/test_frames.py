@@ -16,7 +16,7 @@ from aiormq import spec
 
 from shared.frames import ChannelClosed, FramePublisher, MessageIdInFlight
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

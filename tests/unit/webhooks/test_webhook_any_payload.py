@@ -1,0 +1,43 @@
+"""Any JSON a sender signs becomes an event or is ignored: no built-in template refuses or raises."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.notifier.webhooks import Ignored, parse_sources, render_delivery
+from services.notifier.webhooks.verification import VerifiedDelivery
+from shared.events import EventRequest
+
+pytestmark = pytest.mark.unit
+
+KEYS = st.sampled_from(["action", "repository", "organization", "full_name", "login", "pull_request", "issue",
+                        "number", "title", "workflow_run", "conclusion", "commits", "ref", "alerts", "status",
+                        "labels", "annotations", "data", "object", "amount", "currency", "type", "release",
+                        "sender", "receiver", "groupLabels", "values", "ruleName", "evalMatches", "x"])
+SCALARS = st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=False) | st.text(max_size=20)
+JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=6),
+                    max_leaves=40)
+EVENTS = st.sampled_from(["push", "pull_request", "issues", "workflow_run", "release", "issue_comment", "status",
+                          "create", "ping", ""])
+
+
+def source(template: str) -> Any:
+    table = {"template": template, "default_target": "ops",
+             "verification": {"scheme": "token", "header": "X", "secrets": ["t"]}}
+    return parse_sources({"sources": {"s": table}})["s"]
+
+
+SOURCES = {name: source(name) for name in ("github", "alertmanager", "grafana", "stripe", "generic")}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(template=st.sampled_from(sorted(SOURCES)), event=EVENTS, payload=JSON)
+def test_any_signed_json_is_shown_or_ignored(template: str, event: str, payload: Any) -> None:
+    headers = {"x-github-event": event} if event else {}
+    outcome = render_delivery(SOURCES[template], VerifiedDelivery("s", "d", json.dumps(payload).encode(), headers))
+    assert isinstance(outcome, EventRequest | Ignored)
