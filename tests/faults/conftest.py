@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Keys
+from services.notifier.api_keys import PUBLISH_EVENTS, UNLIMITED, config_entry, new_key
 from tests.support import processes
 from tests.support.paced_publisher import PacedPublisher
 from tests.support.processes import ROOT, Service
@@ -28,9 +28,19 @@ def fault_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Servi
         yield service
 
 
+@pytest.fixture(scope="session")
+def fault_notifier(amqp_url: str, workdir: Path) -> Iterator[tuple[Service, str]]:
+    """A notifier whose key has no rate limit: the fault tests measure delivery at their own pace."""
+    key, keys_file = new_key(), workdir / "fault-api-keys.toml"
+    keys_file.write_text(config_entry("faults", key, [PUBLISH_EVENTS], rate_limit=UNLIMITED))
+    with processes.notifier(amqp_url, keys_file, workdir) as service:
+        yield service, key
+
+
 @pytest.fixture
-def pacer(notifier: Service, keys: Keys) -> PacedPublisher:
-    return PacedPublisher(notifier.url, keys.groups)
+def pacer(fault_notifier: tuple[Service, str]) -> PacedPublisher:
+    service, key = fault_notifier
+    return PacedPublisher(service.url, key)
 
 
 @contextmanager

@@ -169,3 +169,4 @@ async def test_a_tab_back_with_a_backlog_shows_it_in_publish_order(
     measured = report(capsys, figures("back with a backlog", pacer.sent, pacer.accepted, [page(pairs(tab))],
                                       recovered))
     assert measured.lost == 0 and measured.shown_twice == 0 and measured.out_of_order == 0, measured.line()
+    assert measured.accepted == measured.sent

@@ -27,7 +27,11 @@ class PacedPublisher:
                     if (ahead := due - time.monotonic()) > 0:
                         await asyncio.sleep(ahead)  # the pace itself, not a wait for a condition
                 self.sent += 1
-                response = await http.post("/v1/events", headers={"Authorization": f"Bearer {self.key}"},
-                                           json={"target": {"user": user}, "body": f"event {self.sent}"})
+                event = {"target": {"user": user}, "body": f"event {self.sent}"}
+                response = await http.post("/v1/events", headers={"Authorization": f"Bearer {self.key}"}, json=event)
+                while response.status_code == 429:  # over the key's rate limit: the same event again, later
+                    await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                    response = await http.post("/v1/events", headers={"Authorization": f"Bearer {self.key}"},
+                                               json=event)
                 if response.status_code == 202:
                     self.accepted.append(str(response.json()["id"]))
