@@ -31,6 +31,8 @@ EVENTS_EXCHANGE = "herald.events"
 SESSIONS_EXCHANGE = "herald.sessions"
 DEAD_LETTER_EXCHANGE = "herald.dead"
 DEAD_LETTER_QUEUE = "herald.dead-letters"
+# Leases of tabs whose replica died (services/chat/tab_leases.py); every chat replica consumes it.
+ORPHANED_TABS_QUEUE = "herald.orphaned-tabs"
 
 BROADCAST_KEY = "broadcast"
 PERSISTENT_BROADCAST_KEY = "broadcast.persist"
@@ -104,6 +106,27 @@ def session_queue_name(session: str) -> str:
 
 def replica_queue_name(replica: str) -> str:
     return f"herald.replica.{replica}"
+
+
+def lease_queue_name(replica: str) -> str:
+    return f"herald.leases.{replica}"
+
+
+# A replica's queue of leases outlives it only as long as it takes to hand them on.
+LEASE_QUEUE_EXPIRES_MS = 10 * 60 * 1000
+
+
+def lease_queue_arguments() -> FieldTable:
+    """A replica's leases: each is delivered to the replica at once and held unacknowledged while its tab
+    stays. Put back when the replica's connection goes, a lease expires at once (TTL 0) and is
+    dead-lettered to ORPHANED_TABS_QUEUE, for another replica to clean up after the tab."""
+    return {
+        "x-queue-type": "classic",
+        "x-message-ttl": 0,
+        "x-expires": LEASE_QUEUE_EXPIRES_MS,
+        "x-dead-letter-exchange": "",  # the default exchange: straight into the queue named below
+        "x-dead-letter-routing-key": ORPHANED_TABS_QUEUE,
+    }
 
 
 def agreed_setting_queue_name(deployment: str, setting: str) -> str:

@@ -5,21 +5,20 @@ room), not copied into every session queue and rendered once per tab."""
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Awaitable, Callable
 
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.chat import render
 from services.chat.routing import is_live_broadcast
-from services.chat.session_registry import SessionRegistry
 from shared.events import Event
 
 log = logging.getLogger(__name__)
 
 
 class ReplicaBroadcasts:
-    def __init__(self, registry: SessionRegistry) -> None:
-        self._registry = registry
+    def __init__(self, shown_to_all: Callable[[Event, int], Awaitable[None]]) -> None:
+        self._shown_to_all = shown_to_all
 
     async def handle(self, event: Event, message: AbstractIncomingMessage) -> None:
         if not is_live_broadcast(event):
@@ -27,10 +26,7 @@ class ReplicaBroadcasts:
                       event.id)
         else:
             await render.show_to_all(event)
-            # Each tab may not have received it (emits are not acknowledged): it is shown again
-            # should the tab reconnect soon (see SessionRecord.to_replay), under the same id.
-            now = time.monotonic()
-            for record in self._registry.sessions():
-                if record.connected:
-                    record.mark_shown(event, at=now)
+            # Emits are not acknowledged: each tab waits for its proof, and a tab that drops first is
+            # shown it again should it return (session_delivery.py), under the same id.
+            await self._shown_to_all(event, len(message.body))
         await message.ack()

@@ -19,6 +19,9 @@ class ChatSettings(CommonSettings):
     render_attempts: int = Field(default=3, gt=0, description="Failed renders before an event is dead-lettered.")
     data_layer_url: str | None = Field(
         default=None, description="SQLAlchemy URL of a Chainlit data layer (threads, history); schema made by you.")
+    reconnect_grace_seconds: float = Field(
+        default=15.0, gt=0, description="How long a dropped tab's unproven events wait for it before they go "
+                                        "back to the user's inbox.")
     session_timeout_seconds: int | None = Field(
         default=None, gt=0, description="Overrides Chainlit's project.session_timeout when set.")
     image_hosts: str = Field(

@@ -17,6 +17,7 @@ are declared, bound and consumed (`Delivery._take_up`), and their users' waiting
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -24,6 +25,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
+from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from chainlit.config import config as chainlit_config
 from chainlit.data import get_data_layer
@@ -44,7 +46,6 @@ from services.chat.thread_persistence import persist_to_thread
 from services.chat.user_locks import UserLocks
 from shared.agreed_settings import agree_or_exit
 from shared.broker_link import BrokerLink, LinkDown, LinkStatus
-from shared.events import Event
 from shared.frames import ChannelClosed, ConfirmedPublisher
 from shared.logs import mask_secrets_in
 from shared.topology import (
@@ -87,12 +88,15 @@ class Delivery:
         self._sessions = SessionQueues(connection, self._consuming, session_timeout, has_data_layer,
                                       self._dead_letters)
         self._show = SessionDelivery(self.registry, publisher, settings.render_attempts)
-        self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here)
+        self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here,
+                                 self._show.proven_here)
         self._replica = uuid.uuid4().hex
         self._broadcasts = EventConsumer(self._consuming, replica_queue_name(self._replica),
-                                         ReplicaBroadcasts(self.registry).handle, self._dead_letters)
+                                         ReplicaBroadcasts(self._show.shown_to_all).handle, self._dead_letters)
         self._locks = UserLocks()
         self._departures_owed: set[str] = set()  # sessions that left while the link was down
+        self._handing_back: dict[str, asyncio.TimerHandle] = {}  # tabs' grace periods (see _hand_back)
+        self._tasks: set[asyncio.Task[None]] = set()
         self._live = asyncio.Event()
         self._taking_up: asyncio.Task[None] | None = None
         self._consuming.reopen_callbacks.add(self._channel_opened)
@@ -181,13 +185,21 @@ class Delivery:
         user = session.user.identifier
         async with self._locks.hold(user):
             log.info("session %s of %s connected", session.id, user)
+            if (earlier := self.registry.get(session.id)) is not None and earlier.user == user:
+                # Back on a new socket before its old one was seen to go: what the old socket was
+                # sent unproven goes back to the queue, to come again on this one.
+                for message in self._show.release(earlier):
+                    await _requeue(message)
             record = self.registry.connected(session.id, user, session.thread_id)
             self._departures_owed.discard(session.id)
-            await self._replay(session, record.to_replay())
+            await self._replay(session, record)
             await render.join_broadcasts(session)
             try:
                 async with self._link.while_up():
-                    # The session's queue first: the inbox relays only to connected session queues.
+                    # The session's queue first: the inbox relays only to connected session queues. What
+                    # the tab was not proven to read before it dropped went back to that queue, ahead of
+                    # anything newer, and the tab is shown the inbox's events through its queue until it
+                    # has caught up.
                     await self._sessions.connect(record, partial(self._show.handle, session.id))
                     if user not in self._inboxes:
                         await self._consume_inbox(user)
@@ -197,14 +209,14 @@ class Delivery:
             except LINK_ERRORS as exc:
                 log.info("session %s waits for the broker link (%s)", session.id, type(exc).__name__)
 
-    async def _replay(self, session: WebsocketSession, events: list[Event]) -> None:
-        """Show again what was shown just before the tab's connection dropped, and so may never have
-        arrived. The repeat carries the same message id, so the frontend keeps one copy."""
-        for event in events:
-            try:
-                await render.show(session, event)
-            except Exception:
-                log.exception("showing event %s again in session %s failed", event.id, session.id)
+    async def _replay(self, session: WebsocketSession, record: SessionRecord) -> None:
+        """Show again the live broadcasts the tab was not proven to read before it dropped (they come
+        through no queue of its own). The repeat carries the same message id, so the frontend keeps
+        one copy."""
+        try:
+            await self._show.replay(session, record, record.take_replay())
+        except Exception:
+            log.exception("showing live broadcasts again in session %s failed", session.id)
 
     async def on_disconnected(self, session: WebsocketSession) -> None:
         assert session.user is not None
@@ -215,12 +227,45 @@ class Delivery:
             if record is not None:
                 try:
                     async with self._link.while_up():
-                        await self._sessions.disconnect(record)
+                        await self._sessions.disconnect(record)  # the delivery in hand is finished first
                 except LINK_ERRORS:
                     self._departures_owed.add(record.id)  # finished when the link is back
+                # What the tab was not proven to read goes back to its queue, in order: it is shown
+                # again if the tab returns, and handed to the user's inbox if it does not.
+                for message in self._show.release(record):
+                    await _requeue(message)
+                self._hand_back_later(record.id)
             if gone_user is not None and (inbox := self._inboxes.pop(gone_user, None)):
                 await inbox.stop()
                 await self._relay.release(gone_user)
+
+    def _hand_back_later(self, session_id: str) -> None:
+        if (earlier := self._handing_back.pop(session_id, None)) is not None:
+            earlier.cancel()
+        grace = self.settings.reconnect_grace_seconds
+        self._handing_back[session_id] = asyncio.get_running_loop().call_later(grace, self._start_hand_back, session_id)
+
+    def _start_hand_back(self, session_id: str) -> None:
+        self._handing_back.pop(session_id, None)
+        task = asyncio.create_task(self._hand_back(session_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _hand_back(self, session_id: str) -> None:
+        """A tab that did not return within the grace: the user's events it holds go back to their
+        inbox, for their other or next tabs (its own session and thread events keep waiting for it)."""
+        record = self.registry.get(session_id)
+        if record is None:
+            return
+        async with self._locks.hold(record.user):
+            if record.connected or session_id in self._handing_back:
+                return  # back, or back and gone again, with a grace of its own
+            try:
+                async with self._link.while_up():
+                    await self._sessions.hand_back(record)
+            except Exception:
+                # The session's removal after its timeout hands them back then.
+                log.exception("handing the events of session %s back to its user's inbox failed", session_id)
 
     async def sweep(self) -> None:
         """Remove the queues of sessions Chainlit has deleted (their timeout passed), and catch up on
@@ -242,6 +287,8 @@ class Delivery:
             self.registry.forget(record.id)
 
     async def close(self) -> None:
+        for timer in self._handing_back.values():
+            timer.cancel()
         if self._taking_up is not None:
             self._taking_up.cancel()
         await self._broadcasts.stop()
@@ -284,6 +331,12 @@ async def _sweep_forever(delivery: Delivery, every_seconds: float) -> None:
             await delivery.sweep()
         except Exception:
             log.exception("removing the queues of deleted sessions failed; trying again later")
+
+
+async def _requeue(message: AbstractIncomingMessage) -> None:
+    # When the channel has closed, the broker has put the delivery back by itself.
+    with contextlib.suppress(ChannelInvalidStateError, AMQPError):
+        await message.nack(requeue=True)
 
 
 def attach(settings: ChatSettings | None = None) -> None:

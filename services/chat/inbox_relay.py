@@ -2,14 +2,16 @@
 thread, drop it, or dead-letter it (routing.decide_inbox says which).
 
 The inbox message is acknowledged only once the relayed copy is confirmed in at least one connected
-session's durable queue; until then a crash means redelivery, not loss.
+session's durable queue; until then a crash means redelivery, not loss. Each copy is then acknowledged
+in its tab's queue only once the tab is proven to have read the event (session_delivery.py).
 
 Tabs of the user on this very replica are shown the event at once, before the copy is relayed: that
 saves them a broker hop (a publish, a confirm, a delivery). The copy still reaches their session
-queues, where it is acknowledged as already shown; the user's tabs elsewhere get it from theirs.
-When the copy finds no connected session at all (the tab that was just shown it went away), the
-event counts as delivered, as if the tab had taken it from its queue: it is not handed to the user's
-next tab, and the shown tab gets it again if it comes back (session_registry.py's replay).
+queues, where it waits for the tab's proof; the user's tabs elsewhere get it from theirs. A tab whose
+queue may still hold earlier copies (it has just reconnected, or an earlier event went through its
+queue) is not shown it directly: it would overtake them. When the copy finds no connected session at
+all (the tab that was just shown it went away), the event goes back to the inbox unless a tab here
+has proven it read it meanwhile.
 
 An inbox delivery is acknowledged one event late (held_acks.py): that keeps an online user's inbox from
 emptying, which costs the broker a file created and deleted per event. The replica releases a user's
@@ -43,16 +45,18 @@ MAX_MESSAGE_ID_BYTES = 255
 REQUEUE_DELAY_SECONDS = 0.5
 
 Persist = Callable[[Event], Awaitable[bool]]
-ShowHere = Callable[[str, Event], Awaitable[bool]]  # True: shown in a tab here just now
+ShowHere = Callable[[str, Event, int], Awaitable[None]]  # (user, event, its size in bytes)
+ProvenHere = Callable[[str, str], bool]  # (user, event id): a tab of the user here has proven it read it
 
 
 class InboxRelay:
     def __init__(self, publisher: ConfirmedPublisher, persist: Persist | None, show_here: ShowHere,
-                 acks: HeldAcks | None = None) -> None:
+                 proven_here: ProvenHere, acks: HeldAcks | None = None) -> None:
         self._publisher = publisher
         self._dead_letters = DeadLetters(publisher)
         self.persist = persist
         self._show_here = show_here
+        self._proven_here = proven_here
         self._acks = acks or HeldAcks()
 
     async def handle(self, user: str, event: Event, message: AbstractIncomingMessage) -> None:
@@ -70,12 +74,15 @@ class InboxRelay:
             log.info("dropping event %s: its session or thread is gone and it asked for no fallback", event.id)
             await self._acks.ack(user, message)
         else:
-            shown_here = await self._show_here(user, event)
-            if await self._relay(user, event, message) or shown_here:
+            await self._show_here(user, event, len(message.body))
+            if await self._relay(user, event, message):
                 await self._acks.ack(user, message)
                 return
-            await asyncio.sleep(REQUEUE_DELAY_SECONDS)
-            await message.nack(requeue=True)
+            await asyncio.sleep(REQUEUE_DELAY_SECONDS)  # also the time a live tab needs to prove it
+            if self._proven_here(user, event.id):
+                await self._acks.ack(user, message)
+            else:
+                await message.nack(requeue=True)
 
     async def release(self, user: str) -> None:
         """Acknowledge the user's held inbox delivery: this replica stopped consuming their inbox."""

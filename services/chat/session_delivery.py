@@ -1,21 +1,30 @@
 """Handling one event from a session's queue: show it in that session (routing.decide_session says
-whether), then acknowledge it."""
+whether), and acknowledge it once the tab is proven to have read it (socket_liveness.py).
+
+A delivery shown in a tab waits unacknowledged in the tab's window of unproven events (unproven.py)
+until the tab answers a ping queued after it. Until then the broker keeps it for the tab: when the tab
+drops, it goes back to the tab's queue (`release`), and after a crash of this replica the broker puts it
+back by itself. The tab queue consumer's prefetch bounds how many deliveries a stalled tab holds; the
+rest wait in its queue.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq import spec
+from aiormq.exceptions import ChannelInvalidStateError
+from chainlit.server import sio
 from chainlit.session import WebsocketSession
 from pamqp.common import FieldTable
 
-from services.chat import render
+from services.chat import render, socket_liveness
 from services.chat.inbox_relay import REQUEUE_DELAY_SECONDS
-from services.chat.routing import SessionDecision, decide_session
-from services.chat.session_registry import SessionRegistry
+from services.chat.routing import SessionDecision, decide_session, is_live_broadcast
+from services.chat.session_registry import SessionRecord, SessionRegistry
+from services.chat.unproven import Unproven
 from shared.events import Event
 from shared.frames import ConfirmedPublisher
 from shared.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER, RELAYED_FOR_HEADER
@@ -29,6 +38,8 @@ class SessionDelivery:
         self._publisher = publisher
         self._render_attempts = render_attempts
         self._failures: dict[str, int] = {}
+        self._acking: set[asyncio.Task[None]] = set()  # acks of deliveries a proof settled
+        socket_liveness.install()
 
     async def handle(self, session_id: str, event: Event, message: AbstractIncomingMessage) -> None:
         record = self._registry.get(session_id)
@@ -38,43 +49,109 @@ class SessionDelivery:
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
             return
+        record.copy_taken(event.id)
+        if record.window is not None and event.id in record.window:
+            await self._hold(record, event.id, message)  # shown straight from the inbox; not proven yet
+            return
         relayed_for = (message.headers or {}).get(RELAYED_FOR_HEADER)
         decision = decide_session(event, record, relayed_for if isinstance(relayed_for, str) else None)
         if decision is SessionDecision.REJECT:
             log.error("event %s reached session %s, which it is not for; showing it to nobody", event.id, session_id)
             await message.ack()
-            return
-        if decision is SessionDecision.SHOW:
-            if not await self._show(session, event):
-                await self._retry_or_give_up(event, message)
-                return
-            # Only when shown now: marking an already shown copy again would put the event twice in
-            # the record's replay, and a reconnect would emit it twice.
-            record.mark_shown(event, at=time.monotonic())
-        await message.ack()
+        elif decision is SessionDecision.ALREADY_SHOWN:
+            await message.ack()
+        elif not await self._show(session, record, event, len(message.body), message):
+            await self._retry_or_give_up(event, message)
 
-    async def show_here(self, user: str, event: Event) -> bool:
-        """Show an event from `user`'s inbox in their tabs connected to this replica that lack it; True
-        when at least one showed it. A tab that fails to render gets it again from its own queue, where
-        the relayed copy arrives."""
-        shown = False
+    async def show_here(self, user: str, event: Event, size: int) -> None:
+        """Show an event from `user`'s inbox in their tabs connected to this replica, straight away,
+        where that keeps the tab's order: not while copies relayed earlier are still on their way
+        through its queue, nor while too much is unproven in it. Those tabs get the event through
+        their queue, where its relayed copy arrives."""
         for record in self._registry.connected_sessions(user):
-            session = WebsocketSession.get_by_id(record.id)
-            if record.has_shown(event.id) or session is None or not render.is_live(session):
+            if record.has_shown(event.id):
                 continue
-            if await self._show(session, event):
-                record.mark_shown(event, at=time.monotonic())
-                shown = True
-        return shown
+            session = WebsocketSession.get_by_id(record.id)
+            if record.awaiting_copy is not None or session is None or not render.is_live(session) \
+                    or (record.window is not None and record.window.full()):
+                record.copy_expected(event.id)
+                continue
+            await self._show(session, record, event, size, None)
 
-    async def _show(self, session: WebsocketSession, event: Event) -> bool:
+    def proven_here(self, user: str, event_id: str) -> bool:
+        return any(record.has_proven(event_id) for record in self._registry.connected_sessions(user))
+
+    async def shown_to_all(self, event: Event, size: int) -> None:
+        """A live broadcast was emitted to every connected tab here: each waits for its proof."""
+        for record in self._registry.sessions():
+            session = WebsocketSession.get_by_id(record.id) if record.connected else None
+            if session is not None:
+                await self._emitted(session, record, event, size, None)
+
+    async def replay(self, session: WebsocketSession, record: SessionRecord, broadcasts: list[Event]) -> None:
+        """Show again the live broadcasts a returning tab had not been proven to read (same message id)."""
+        for event in broadcasts:
+            await self._show(session, record, event, len(event.body), None)
+
+    def release(self, record: SessionRecord) -> list[AbstractIncomingMessage]:
+        """The tab dropped: what it holds unproven, to hand back to its queue; its unproven live
+        broadcasts are kept to show again should it return here."""
+        entries = record.window.take_all() if record.window is not None else []
+        record.window = None
+        record.keep_for_replay([entry.event for entry in entries if is_live_broadcast(entry.event)])
+        return [entry.held for entry in entries if entry.held is not None]
+
+    async def _show(self, session: WebsocketSession, record: SessionRecord, event: Event, size: int,
+                    message: AbstractIncomingMessage | None) -> bool:
         try:
             await render.show(session, event)
         except Exception:
             log.exception("rendering event %s in session %s failed", event.id, session.id)
             return False
         self._failures.pop(event.id, None)
+        await self._emitted(session, record, event, size, message)
         return True
+
+    async def _emitted(self, session: WebsocketSession, record: SessionRecord, event: Event, size: int,
+                       message: AbstractIncomingMessage | None) -> None:
+        socket_id = session.socket_id
+        mark = await socket_liveness.emitted(sio, socket_id, lambda answered: self._proven(record, socket_id, answered))
+        if mark is None:  # the socket is gone: the emit vanished, and the delivery waits for the tab
+            if message is not None:
+                await message.nack(requeue=True)
+            return
+        if (at_once := record.unproven().add(event, mark, size, message)) is not None:
+            self._settled(record, [at_once])
+
+    async def _hold(self, record: SessionRecord, event_id: str, message: AbstractIncomingMessage) -> None:
+        window = record.unproven()
+        if window.hold(event_id, message):
+            return
+        held = window.held_by(event_id)
+        if held is not None and _channel_closed(held):  # the broker already took that one back
+            window.replace_held(event_id, message)
+        else:
+            await message.ack()  # a second copy of an event whose first copy waits for the proof
+
+    def _proven(self, record: SessionRecord, socket_id: str, answered: int) -> None:
+        session = WebsocketSession.get_by_id(record.id)
+        # Marks count the pings of one socket: a proof from the tab's socket before a reconnect is no
+        # proof for the window of the socket after it.
+        if record.window is not None and session is not None and session.socket_id == socket_id:
+            self._settled(record, record.window.settle(answered))
+            if not record.window:
+                record.window = None  # most tabs are idle most of the time: an empty window costs memory
+
+    def _settled(self, record: SessionRecord, proven: list[Unproven[AbstractIncomingMessage]]) -> None:
+        messages = []
+        for entry in proven:
+            record.mark_proven(entry.event.id)
+            if entry.held is not None:
+                messages.append(entry.held)
+        if messages:
+            acking = asyncio.create_task(_ack_all(messages))
+            self._acking.add(acking)
+            acking.add_done_callback(self._acking.discard)
 
     async def _retry_or_give_up(self, event: Event, message: AbstractIncomingMessage) -> None:
         failures = self._failures[event.id] = self._failures.get(event.id, 0) + 1
@@ -90,3 +167,19 @@ class SessionDelivery:
         else:
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
+
+
+def _channel_closed(message: AbstractIncomingMessage) -> bool:
+    try:
+        return bool(message.channel.is_closed)
+    except ChannelInvalidStateError:  # aio-pika's way of saying so
+        return True
+
+
+async def _ack_all(messages: list[AbstractIncomingMessage]) -> None:
+    for message in messages:
+        try:
+            await message.ack()
+        except Exception as exc:  # the channel closed: the broker hands the delivery out again, and it is
+            # then known as shown here
+            log.info("acknowledging a proven delivery failed (%s)", type(exc).__name__)

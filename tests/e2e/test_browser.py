@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from tests.conftest import PASSWORDS, Keys
+from tests.support.browser import chromium
 from tests.support.processes import Service
 
 pytestmark = pytest.mark.e2e
 
-# Without these, Chromium tries to reach Google's hosts on this closed network at every start.
-QUIET_CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "the browser test needs Chromium: apt-get install chromium (./herald test does)"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=QUIET_CHROMIUM)
+    async with chromium() as browser:
         yield browser
-        await browser.close()
 
 
 async def test_a_logged_in_user_sees_an_event_appear(browser: Browser, notifier: Service, chat: Service,

@@ -4,16 +4,15 @@ or image it injects is live (Chromium via Playwright, as tests/e2e/test_browser.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Request, async_playwright, expect
+from playwright.async_api import Browser, Page, Request, expect
 
 from tests.conftest import PASSWORDS, Keys
-from tests.e2e.test_browser import QUIET_CHROMIUM
+from tests.support.browser import chromium
 from tests.support.processes import Service
 from tests.support.webhook_senders import DAVE_ON_GITHUB, WebhookSources, fixture_payload, github_headers
 
@@ -41,12 +40,8 @@ REST_BODY = "\n".join([
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "the browser test needs Chromium: apt-get install chromium (.ci/run does)"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=QUIET_CHROMIUM)
+    async with chromium() as browser:
         yield browser
-        await browser.close()
 
 
 async def logged_in(browser: Browser, chat: Service, user: str) -> Page:

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scripts.rabbitmq_node import disarm, free_port, watchdog
+from scripts.rabbitmq_node import free_port, watchdog
+from tests.support import processes
 from tests.support.broker import RestartableBroker
 from tests.support.chat_client import login, open_tab
 from tests.support.processes import ROOT
@@ -57,13 +58,7 @@ def herald_up(later_broker: RestartableBroker, tmp_path: Path) -> Iterator[Heral
     try:
         yield HeraldUp(f"http://127.0.0.1:{notifier_port}", f"http://127.0.0.1:{chat_port}", output, started)
     finally:
-        up.terminate()
-        try:
-            up.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            up.kill()
-            up.wait()
-        disarm(dog)
+        processes.stop(up, dog, grace_seconds=30)
 
 
 async def test_herald_up_brings_up_a_login_while_its_broker_is_away(later_broker: RestartableBroker,

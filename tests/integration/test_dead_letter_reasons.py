@@ -118,7 +118,7 @@ async def test_poison_left_in_a_departing_tabs_queue_is_dead_lettered_with_its_r
     poison_id = f"poison-{uuid.uuid4().hex}"
     await chat.consuming.default_exchange.publish(aio_pika.Message(POISON, message_id=poison_id), queue.name)
 
-    await queues._sort_out_departure(record, queue)
+    await queues._sort_out(record, queue)  # as when the departed tab's grace runs out
 
     assert (await reason_for(amqp_url, poison_id)).startswith("not a Herald event")
     assert await queue_is_empty(chat.consuming, queue)
@@ -131,12 +131,15 @@ async def test_an_inbox_event_for_someone_else_is_dead_lettered_with_its_reason(
     await chat.consuming.default_exchange.publish(aio_pika.Message(stray.to_wire(), message_id=stray.id), inbox.name)
     message = await inbox.get(timeout=5)
 
-    async def never_shown(user: str, event: Event) -> bool:
+    async def never_shown(user: str, event: Event, size: int) -> None:
         raise AssertionError(f"{event.id} was shown to {user}")
+
+    def never_proven(user: str, event_id: str) -> bool:
+        raise AssertionError(f"{event_id} was looked for in {user}'s tabs")
 
     relay = InboxRelay(ConfirmedPublisher(await chat.connection.channel(publisher_confirms=True,
                                                                          on_return_raises=True)),
-                       persist=None, show_here=never_shown)
+                       persist=None, show_here=never_shown, proven_here=never_proven)
     await relay.handle(owner, stray, message)
 
     assert await reason_for(amqp_url, stray.id) == f"it is not addressed to {owner}, whose inbox held it"

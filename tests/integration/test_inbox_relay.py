@@ -1,6 +1,7 @@
 """What the inbox does with an event when its relayed copy finds no connected session, on a real broker
 (the copy is published `mandatory` and comes back): it waits in the inbox for the user's next tab,
-unless a tab on this replica was shown it just now, which counts as delivered. And how the inbox's
+unless a tab on this replica was shown it just now and has proven it read it, which counts as
+delivered. A tab that was shown it but has not answered may never have received it. And how the inbox's
 acks are held back one event (services/chat/held_acks.py).
 
 The relay holds the ack of the newest delivery it handled; the tests release it, as the replica does
@@ -15,7 +16,7 @@ import aio_pika
 import pytest
 
 from services.chat.held_acks import HeldAcks
-from services.chat.inbox_relay import InboxRelay, ShowHere
+from services.chat.inbox_relay import InboxRelay, ProvenHere, ShowHere
 from shared.events import Event, EventRequest
 from shared.frames import ConfirmedPublisher
 from shared.topology import (
@@ -31,14 +32,18 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.integration
 
 
-async def shown_nowhere(to: str, shown_event: Event) -> bool:
+async def shown_nowhere(to: str, shown_event: Event, size: int) -> None:
+    pass
+
+
+def proven_nowhere(to: str, event_id: str) -> bool:
     return False
 
 
 async def relay_on(connection: aio_pika.abc.AbstractConnection, show_here: ShowHere,
-                   acks: HeldAcks | None = None) -> InboxRelay:
+                   acks: HeldAcks | None = None, proven_here: ProvenHere = proven_nowhere) -> InboxRelay:
     relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
-    return InboxRelay(ConfirmedPublisher(relaying), None, show_here, acks)
+    return InboxRelay(ConfirmedPublisher(relaying), None, show_here, proven_here, acks)
 
 
 INBOX = InboxArguments(ttl_seconds=60, max_length=100)
@@ -68,18 +73,20 @@ async def connected_tab(channel: aio_pika.abc.AbstractChannel, user: str) -> aio
     return tab
 
 
-@pytest.mark.parametrize(("shown_here", "left_in_inbox"), [
-    (False, 1),  # nobody has it: back to the inbox for the user's next tab
-    (True, 0),  # a local tab showed it and then went away: delivered, as if it had taken its copy
+@pytest.mark.parametrize(("proven", "left_in_inbox"), [
+    (False, 1),  # nobody has it, or a tab that went away was shown it unproven: back to the inbox
+    (True, 0),  # a local tab showed it, proved it read it, then went away: delivered
 ])
-async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inbox: int) -> None:
+async def test_a_relay_nobody_takes(amqp_url: str, proven: bool, left_in_inbox: int) -> None:
     user = f"relay-{uuid.uuid4().hex[:8]}"
     event = EventRequest.model_validate({"target": {"user": user}, "body": "hello"}).to_event("it")
     shown: list[str] = []
 
-    async def show_here(to: str, shown_event: Event) -> bool:
+    async def show_here(to: str, shown_event: Event, size: int) -> None:
         shown.append(shown_event.id)
-        return shown_here
+
+    def proven_here(to: str, event_id: str) -> bool:
+        return proven and event_id in shown
 
     connection = await aio_pika.connect(amqp_url)
     async with connection:
@@ -89,7 +96,7 @@ async def test_a_relay_nobody_takes(amqp_url: str, shown_here: bool, left_in_inb
         await events.publish(aio_pika.Message(event.to_wire(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                              user_routing_key(user))
         message = await inbox.get(timeout=5)
-        relay = await relay_on(connection, show_here)
+        relay = await relay_on(connection, show_here, proven_here=proven_here)
 
         await relay.handle(user, event, message)
         await relay.release(user)

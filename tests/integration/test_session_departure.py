@@ -1,8 +1,10 @@
-"""What a tab's queue does with the events still in it when the tab disconnects, on a real broker.
+"""What a tab's queue does with the events still in it when the tab disconnects and does not return
+in time (SessionQueues.hand_back), on a real broker.
 
-An event the replica showed the tab straight from the inbox (inbox_relay.py shows local tabs first)
-still has its relayed copy in the tab's queue. Handing that copy back to the inbox would show the event
-again in the user's next tab; the copies the tab has not shown go back, and its own events stay.
+An event the replica showed the tab straight from the inbox (inbox_relay.py shows local tabs first),
+and the tab proved it read, still has its relayed copy in the tab's queue. Handing that copy back to
+the inbox would show the event again in the user's next tab; the copies the tab has not been proven
+to read go back, and its own events stay.
 """
 
 from __future__ import annotations
@@ -48,12 +50,12 @@ async def drain(connection: aio_pika.abc.AbstractConnection, queue_name: str) ->
         return bodies
 
 
-async def test_a_departing_tab_hands_back_only_what_it_has_not_shown(amqp_url: str) -> None:
+async def test_a_departed_tab_hands_back_only_what_it_has_not_shown(amqp_url: str) -> None:
     user, session = f"departing-{uuid.uuid4().hex[:8]}", str(uuid.uuid4())
     record = SessionRecord(id=session, user=user, thread_id=None)
     shown_here, not_shown = event({"user": user}, "shown here"), event({"user": user}, "not shown")
     own = event({"user": user, "session": session}, "for this tab")
-    record.mark_shown(shown_here, at=0.0)  # as SessionDelivery.show_here does before the relay
+    record.mark_proven(shown_here.id)  # as a proof of a direct show (SessionDelivery.show_here) does
 
     release = asyncio.Event()
 
@@ -87,6 +89,7 @@ async def test_a_departing_tab_hands_back_only_what_it_has_not_shown(amqp_url: s
         await eventually(consumer_gone, what="the tab's consumer to be cancelled")
         release.set()
         await asyncio.wait_for(departing, timeout=10)
+        await queues.hand_back(record)  # the grace passed and the tab is not back
 
     # Read on a connection of its own once the tab's is closed: what it acked, rejected or put back has
     # then reached the queues. A rejected copy reaches the inbox by dead-lettering, a moment later: the

@@ -64,13 +64,18 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path, r
         _wait_ready(service, ready_path, timeout)
         yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        disarm(dog)
+        stop(process, dog)
+
+
+def stop(process: subprocess.Popen[bytes], dog: subprocess.Popen[bytes], grace_seconds: float = 15) -> None:
+    """SIGTERM, and SIGKILL after `grace_seconds`; then the watchdog is no longer needed."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    disarm(dog)
 
 
 def on_a_free_port(stack: ExitStack, start: Callable[[int], AbstractContextManager[Service]]) -> Service:

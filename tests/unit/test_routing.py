@@ -73,7 +73,7 @@ def test_a_session_never_shows_an_event_twice() -> None:
     tab = SessionRecord(id=SESSION, user="alice", thread_id=None)
     first = event({"user": "alice"}, "dup")
     assert decide_session(first, tab, "alice") is SessionDecision.SHOW
-    tab.mark_shown(first, at=0.0)
+    tab.mark_proven(first.id)
     assert decide_session(first, tab, "alice") is SessionDecision.ALREADY_SHOWN
 
 

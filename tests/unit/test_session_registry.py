@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.chat.session_registry import REPLAY_MAX_EVENTS, REPLAY_SECONDS, SEEN_PER_SESSION, SessionRegistry
+from services.chat.session_registry import BROADCASTS_TO_REPLAY, CATCHING_UP, SEEN_PER_SESSION, SessionRegistry
 from shared.events import Event, EventRequest
 
 pytestmark = pytest.mark.unit
@@ -27,7 +27,7 @@ def test_the_last_disconnect_of_a_user_is_reported() -> None:
 def test_a_reconnect_keeps_what_the_session_has_shown() -> None:
     registry = SessionRegistry()
     record = registry.connected("s1", "alice", "t1")
-    record.mark_shown(an_event("e1"), at=0.0)
+    record.mark_proven("e1")
     registry.disconnected("s1", at=1.0)
     again = registry.connected("s1", "alice", "t1")
     assert again is record and again.has_shown("e1") and again.connected
@@ -36,7 +36,7 @@ def test_a_reconnect_keeps_what_the_session_has_shown() -> None:
 def test_a_session_id_reused_by_another_user_starts_afresh() -> None:
     registry = SessionRegistry()
     registry.connected("s1", "alice", None)
-    registry.get("s1").mark_shown(an_event("e1"), at=0.0)  # type: ignore[union-attr]
+    registry.get("s1").mark_proven("e1")  # type: ignore[union-attr]
     registry.connected("s1", "bob", None)
     record = registry.get("s1")
     assert record is not None and record.user == "bob" and not record.has_shown("e1")
@@ -60,28 +60,37 @@ def test_seen_ids_are_bounded() -> None:
     record = registry.get("s1")
     assert record is not None
     for n in range(SEEN_PER_SESSION + 10):
-        record.mark_shown(an_event(f"e{n}"), at=float(n))
+        record.mark_proven(f"e{n}")
     assert len(record.seen) == SEEN_PER_SESSION
     assert not record.has_shown("e0") and record.has_shown(f"e{SEEN_PER_SESSION + 9}")
 
 
-def test_a_reconnect_replays_what_was_shown_just_before_the_disconnect() -> None:
+def test_shown_means_proven_and_unproven_events_count_as_shown_for_dedupe() -> None:
+    record = SessionRegistry().connected("s1", "alice", None)
+    record.unproven().add(an_event("e1"), mark=0, size=10, held=None)
+    assert record.has_shown("e1") and not record.has_proven("e1")
+    record.mark_proven("e1")
+    assert record.has_proven("e1")
+
+
+def test_a_reconnect_starts_a_new_window_and_catches_up_through_the_queue() -> None:
     registry = SessionRegistry()
     record = registry.connected("s1", "alice", None)
-    assert record.to_replay() == []  # never disconnected: nothing to repeat
-    record.mark_shown(an_event("old"), at=0.0)
-    record.mark_shown(an_event("late-1"), at=100.0)
-    record.mark_shown(an_event("late-2"), at=100.5)
-    registry.disconnected("s1", at=100.0 + REPLAY_SECONDS - 1)
+    assert record.awaiting_copy == CATCHING_UP  # a new tab's queue may hold its session's events
+    record.copy_expected("e1")
+    record.copy_taken("e0")  # an earlier copy: still waiting for e1's
+    assert record.awaiting_copy == "e1"
+    record.copy_taken("e1")
+    assert record.awaiting_copy is None
+    record.unproven().add(an_event("e2"), mark=0, size=10, held=None)
+    registry.disconnected("s1", at=1.0)
     again = registry.connected("s1", "alice", None)
-    assert [event.id for event in again.to_replay()] == ["late-1", "late-2"]
+    assert again.window is None and again.awaiting_copy == CATCHING_UP
 
 
-def test_the_replay_is_bounded() -> None:
-    registry = SessionRegistry()
-    record = registry.connected("s1", "alice", None)
-    for n in range(REPLAY_MAX_EVENTS + 5):
-        record.mark_shown(an_event(f"e{n}"), at=10.0)
-    registry.disconnected("s1", at=11.0)
-    replay = registry.connected("s1", "alice", None).to_replay()
-    assert len(replay) == REPLAY_MAX_EVENTS and replay[-1].id == f"e{REPLAY_MAX_EVENTS + 4}"
+def test_unproven_broadcasts_are_kept_for_a_bounded_replay() -> None:
+    record = SessionRegistry().connected("s1", "alice", None)
+    record.keep_for_replay([an_event(f"b{n}") for n in range(BROADCASTS_TO_REPLAY + 3)])
+    replay = record.take_replay()
+    assert len(replay) == BROADCASTS_TO_REPLAY and replay[-1].id == f"b{BROADCASTS_TO_REPLAY + 2}"
+    assert record.take_replay() == []

@@ -127,8 +127,17 @@ def enabled_source(sources: Mapping[str, SourceConfig], name: str) -> SourceConf
 
 def load_sources(path: Path) -> dict[str, SourceConfig]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise SourceConfigError(f"cannot read webhook sources from {path}: {exc.strerror}") from None
+    return sources_from(content, path)
+
+
+def sources_from(content: bytes, path: Path) -> dict[str, SourceConfig]:
+    """The sources in `content`, the bytes of the sources file at `path` (named in the errors)."""
+    try:
+        data = tomllib.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SourceConfigError(f"cannot read webhook sources from {path}: {exc}") from None
     try:
         return parse_sources(data)

@@ -65,7 +65,7 @@ def test_a_change_that_does_not_load_keeps_the_last_good_sources_and_is_logged_o
     with caplog.at_level(logging.ERROR, logger="herald.notifier.webhooks"):
         assert sources.enabled("github") is not None
         assert sources.enabled("github") is not None
-    assert len(caplog.records) == 1 and "still serving" in caplog.records[0].getMessage()
+    assert len(caplog.records) == 1 and "still using the sources loaded before" in caplog.records[0].getMessage()
     assert "s3cret" not in caplog.text
     write(path, DEPLOYS)
     assert sources.enabled("github") is None and sources.enabled("deploys") is not None
