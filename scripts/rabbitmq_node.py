@@ -216,6 +216,11 @@ def _set_queue_version_policies(node: RabbitMQNode) -> None:
         for policy in QUEUE_VERSION_POLICIES
     ]}))
     done = node.ctl("import_definitions", str(definitions))
+    if done.returncode != 0 and "app to be running" in done.stderr + done.stdout:
+        # The AMQP listener opens a moment before the node counts itself booted; on a loaded machine
+        # the call can land in between ("requires the 'rabbit' app to be running").
+        node.ctl("await_startup")
+        done = node.ctl("import_definitions", str(definitions))
     if done.returncode != 0:
         node.stop()
         raise BrokerUnavailable(f"rabbitmqctl import_definitions failed: {done.stderr.strip() or done.stdout.strip()}")

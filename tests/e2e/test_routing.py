@@ -1,4 +1,9 @@
-"""Every target kind reaches exactly the sessions it should, across two chat replicas and over time."""
+"""Every target kind reaches exactly the sessions it should, across two chat replicas and over time.
+
+The assertions read what was emitted to each tab, raw (`ChatTab.emitted_ids`): each expected event
+exactly once and nothing else, so a repeat counts as a repeat even where Chainlit's frontend would
+merge it. Markers (`settled`) are left out.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ import asyncio
 import uuid
 from pathlib import Path
 
+import aio_pika
 import httpx
 import pytest
 
+from shared.events import EventRequest
 from shared.topology import session_queue_name
 from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
@@ -34,9 +41,10 @@ async def test_a_user_event_reaches_every_tab_on_every_replica_once_in_order(
 
     for tab in (on_a, on_b):
         await wait_until(lambda tab=tab: len(tab.event_ids()) >= len(sent), what="all 20 events")
-        assert tab.event_ids() == sent
+    await settled(publisher, alice, on_a, on_b)
     await settled(publisher, bob, bobs)
-    assert bobs.event_ids() == []
+    assert on_a.emitted_ids() == sent and on_b.emitted_ids() == sent
+    assert bobs.emitted_ids() == []
 
 
 async def test_an_offline_users_events_wait_and_arrive_in_order_on_any_replica(
@@ -45,7 +53,8 @@ async def test_an_offline_users_events_wait_and_arrive_in_order_on_any_replica(
     sent = [await publisher.send({"user": carol}, f"while away {n}") for n in range(5)]
     tab = await tabs.open(replicas[1], carol)
     await wait_until(lambda: len(tab.event_ids()) >= len(sent), what="the waiting events")
-    assert tab.event_ids() == sent
+    await settled(publisher, carol, tab)
+    assert tab.emitted_ids() == sent
 
 
 async def test_an_expired_event_is_dead_lettered_not_shown(
@@ -60,7 +69,8 @@ async def test_an_expired_event_is_dead_lettered_not_shown(
     await eventually(expired, what="the broker to dead-letter the expired event")
     tab = await tabs.open(replicas[0], dave)
     await wait_until(lambda: kept in tab.event_ids(), what="the unexpired event")
-    assert tab.event_ids() == [kept]
+    await settled(publisher, dave, tab)
+    assert tab.emitted_ids() == [kept]
 
 
 async def test_a_session_event_reaches_only_that_session_of_its_owner(
@@ -75,8 +85,26 @@ async def test_a_session_event_reaches_only_that_session_of_its_owner(
     await wait_until(lambda: mine in second.event_ids(), what="the session event")
     await settled(publisher, alice, first, second)
     await settled(publisher, bob, bobs)
-    assert first.event_ids() == [] and second.event_ids() == [mine] and bobs.event_ids() == []
+    assert first.emitted_ids() == [] and second.emitted_ids() == [mine] and bobs.emitted_ids() == []
     assert "another user" in (await dead_letter_reasons(amqp_url)).get(stolen, "")
+
+
+async def test_an_event_for_another_user_in_a_tabs_queue_is_not_shown(
+        replicas: Replicas, tabs: Tabs, publisher: Publisher, amqp_url: str) -> None:
+    """The routing keys keep another user's session event out of a tab's queue; should one get in
+    anyway (a binding made by mistake, a message put there by hand), the chat shows it to nobody."""
+    alice, bob = fresh_user("alice"), fresh_user("bob")
+    tab = await tabs.open(replicas[0], alice)
+    forged = [EventRequest.model_validate({"target": target, "body": "not alice's"}).to_event("forger")
+              for target in ({"user": bob, "session": tab.session_id}, {"user": bob})]
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for event in forged:
+            await channel.default_exchange.publish(aio_pika.Message(event.to_wire(), message_id=event.id),
+                                                   routing_key=session_queue_name(tab.session_id))
+    await settled(publisher, alice, tab)
+    assert tab.emitted_ids() == []
 
 
 async def test_a_session_event_waits_for_its_tab_to_reconnect(
@@ -87,12 +115,14 @@ async def test_a_session_event_waits_for_its_tab_to_reconnect(
     await leaving.disconnect()
     waiting = await publisher.send({"user": alice, "session": leaving.session_id})
     await settled(publisher, alice, staying)
-    assert waiting not in staying.event_ids()
+    assert staying.emitted_ids() == []
 
     await leaving.connect()  # same session id: the same Chainlit session, restored
     await tabs.ready(leaving)
     await wait_until(lambda: waiting in leaving.event_ids(), what="the event kept for the tab")
-    assert leaving.event_ids().count(waiting) == 1
+    await settled(publisher, alice, staying, leaving)
+    assert leaving.emitted_ids(connection=1) == [] and leaving.emitted_ids(connection=2) == [waiting]
+    assert staying.emitted_ids() == []
 
 
 @pytest.mark.parametrize("fallback", ["user", "drop"])
@@ -113,7 +143,7 @@ async def test_a_session_event_falls_back_after_the_session_timeout(
 
         await eventually(tab_queue_gone, timeout=SESSION_TIMEOUT_SECONDS + 15, what="the session's queue to go")
     await settled(publisher, alice, staying)
-    assert staying.event_ids().count(event) == (1 if fallback == "user" else 0)
+    assert staying.emitted_ids() == ([event] if fallback == "user" else [])
 
 
 async def test_a_thread_event_reaches_the_tabs_showing_that_thread(
@@ -128,8 +158,8 @@ async def test_a_thread_event_reaches_the_tabs_showing_that_thread(
     event = await publisher.send({"user": alice, "thread": thread})
     await settled(publisher, alice, showing_a, showing_b, elsewhere)
     await settled(publisher, bob, bobs)
-    assert showing_a.event_ids() == [event] and showing_b.event_ids() == [event]
-    assert elsewhere.event_ids() == [] and bobs.event_ids() == []
+    assert showing_a.emitted_ids() == [event] and showing_b.emitted_ids() == [event]
+    assert elsewhere.emitted_ids() == [] and bobs.emitted_ids() == []
 
 
 @pytest.mark.parametrize("fallback", ["user", "drop"])
@@ -139,7 +169,7 @@ async def test_a_thread_nobody_shows_falls_back_like_a_session(
     tab = await tabs.open(replicas[0], alice, thread_id=str(uuid.uuid4()))
     event = await publisher.send({"user": alice, "thread": str(uuid.uuid4()), "fallback": fallback})
     await settled(publisher, alice, tab)
-    assert tab.event_ids() == ([event] if fallback == "user" else [])
+    assert tab.emitted_ids() == ([event] if fallback == "user" else [])
 
 
 async def test_a_broadcast_reaches_every_connected_tab_and_no_closed_one(
@@ -157,14 +187,14 @@ async def test_a_broadcast_reaches_every_connected_tab_and_no_closed_one(
     await tabs.ready(closed)
     await settled(publisher, bob, closed, bobs)
     await settled(publisher, alice, *alices)
-    assert [tab.event_ids() for tab in (*alices, bobs)] == [[notice]] * 3
-    assert closed.event_ids() == []  # it was away when the broadcast went out
+    assert [tab.emitted_ids() for tab in (*alices, bobs)] == [[notice]] * 3
+    assert closed.emitted_ids() == []  # it was away when the broadcast went out
 
 
 async def test_a_persistent_broadcast_is_kept_for_users_who_come_later(
         replicas: Replicas, tabs: Tabs, publisher: Publisher) -> None:
     online, offline = fresh_user("online"), fresh_user("offline")
-    await publisher.send({"user": offline}, "gives the user an inbox")
+    first = await publisher.send({"user": offline}, "gives the user an inbox")
     here = await tabs.open(replicas[0], online)
     # A short TTL: the copy kept in every inbox of the shared test broker must not outlive the test.
     notice = await publisher.send({"broadcast": True, "persist": True}, "new terms", ttl_seconds=20)
@@ -173,7 +203,8 @@ async def test_a_persistent_broadcast_is_kept_for_users_who_come_later(
     later = await tabs.open(replicas[1], offline)
     await wait_until(lambda: notice in later.event_ids(), what="the kept broadcast")
     await settled(publisher, online, here)
-    assert here.event_ids() == [notice] and later.event_ids().count(notice) == 1
+    await settled(publisher, offline, later)
+    assert here.emitted_ids() == [notice] and later.emitted_ids() == [first, notice]
 
 
 async def test_a_group_event_reaches_its_members_and_membership_is_managed_over_http(
@@ -193,7 +224,7 @@ async def test_a_group_event_reaches_its_members_and_membership_is_managed_over_
     await settled(publisher, alice, a)
     await settled(publisher, bob, b)
     await settled(publisher, carol, c)
-    assert a.event_ids() == [both, only_alice] and b.event_ids() == [both] and c.event_ids() == []
+    assert a.emitted_ids() == [both, only_alice] and b.emitted_ids() == [both] and c.emitted_ids() == []
     assert (await publisher.group("GET", group)).json()["members"] == [alice]
 
 
@@ -219,6 +250,10 @@ async def test_a_reconnected_tab_never_shows_an_event_twice(
     await tabs.ready(tab)
     await settled(publisher, alice, tab)
     assert tab.event_ids() == [first, missed]
+    assert tab.emitted_ids(connection=1) == [first]
+    # What a tab was shown just before it dropped is shown again when it comes back, under the same
+    # message id (session_registry.py: it may never have arrived); the frontend updates it in place.
+    assert tab.emitted_ids(connection=2) in ([missed], [first, missed])
 
 
 async def test_a_stopping_replica_acknowledges_the_inbox_event_it_held_back(
@@ -234,7 +269,7 @@ async def test_a_stopping_replica_acknowledges_the_inbox_event_it_held_back(
         await wait_until(lambda: shown in tab.event_ids(), what="the event")
     later = await tabs.open(replicas[0], erin)
     await settled(publisher, erin, later)
-    assert later.event_ids() == []
+    assert tab.emitted_ids() == [shown] and later.emitted_ids() == []
 
 
 @pytest.mark.parametrize("fallback", ["user", "drop"])
@@ -244,7 +279,7 @@ async def test_a_session_nobody_knows_falls_back_at_once(
     tab = await tabs.open(replicas[1], alice)
     event = await publisher.send({"user": alice, "session": str(uuid.uuid4()), "fallback": fallback})
     await settled(publisher, alice, tab)
-    assert tab.event_ids() == ([event] if fallback == "user" else [])
+    assert tab.emitted_ids() == ([event] if fallback == "user" else [])
 
 
 async def test_group_membership_survives_a_notifier_restart(
@@ -259,7 +294,7 @@ async def test_group_membership_survives_a_notifier_restart(
         assert (await restarted.group("GET", group)).json()["members"] == [member]
         event = await restarted.send({"group": group})  # routed by the broker's durable binding
         await settled(restarted, member, tab)
-    assert tab.event_ids() == [event]
+    assert tab.emitted_ids() == [event]
 
 
 @pytest.mark.parametrize("after", ["reconnect", "new tab"])
@@ -294,10 +329,18 @@ async def test_events_in_flight_while_the_last_tab_drops_are_not_lost(
         else:
             receiver = await tabs.open(replicas[trial % 2], user)
         await settled(publisher, user, receiver)
-        shown = tab.event_ids() + (receiver.event_ids() if receiver is not tab else [])
-        assert len(shown) == len(set(shown)), f"trial {trial}: shown twice"
+        before = tab.emitted_ids(connection=1)
+        assert len(before) == len(set(before)), f"trial {trial}: emitted twice before the drop"
         if after == "reconnect":
-            assert set(shown) == set(sent), f"trial {trial}: lost {set(sent) - set(shown)}"
+            again = tab.emitted_ids(connection=2)
+            # Shown again on reconnect: only what the tab was shown before it dropped (the replay).
+            fresh = [event for event in again if event not in before]
+            assert len(again) == len(set(again)), f"trial {trial}: emitted twice after the reconnect"
+            assert sorted(before + fresh) == sorted(sent), f"trial {trial}: lost {set(sent) - set(before + fresh)}"
         else:
-            # Only what was emitted to the dying socket in its last instant may be missing.
-            assert set(shown) <= set(sent)
+            later = receiver.emitted_ids()
+            assert len(later) == len(set(later)) and set(later) <= set(sent), f"trial {trial}: {later}"
+            # The new tab gets what the dying one was not shown. Only what was emitted to the dying
+            # socket in its last instant may be missing from both: at most one round of the burst.
+            missing = set(sent) - set(before) - set(later)
+            assert len(missing) <= 4, f"trial {trial}: lost {missing}"

@@ -9,12 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.topology import user_routing_key
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
+from tests.support.broker_probe import sink
 from tests.support.chat_client import login, open_tab
 from tests.support.processes import Service
 from tests.support.routing_drivers import tab_ready
-from tests.support.waiting import wait_until
+from tests.support.waiting import eventually, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -48,8 +50,10 @@ async def test_an_event_reaches_every_tab_of_its_user_and_nobody_else(
         with pytest.raises(AssertionError):  # bob never shows it: watch for 2 s
             await wait_until(lambda: accepted["id"] in bob.event_ids(), timeout=2)
         for tab in alice_tabs:
-            [shown] = [step for step in tab.herald_events() if step["metadata"]["herald_event_id"] == accepted["id"]]
-            assert shown["metadata"]["herald_event_id"] == accepted["id"]
+            [shown] = [step for number, step in tab.emitted
+                       if (step.get("metadata") or {}).get("herald_event_id") == accepted["id"]]  # emitted once
+            assert shown["type"] == "assistant_message"
+            assert shown["metadata"]["severity"] == "success" and shown["metadata"]["title"] == "CI"
             assert "**Deploy** finished" in shown["output"]
             assert "CI" in shown["output"] and "✅" in shown["output"]
             assert shown["name"] == "tests"  # the author is the API key's name
@@ -74,25 +78,35 @@ async def test_an_event_for_a_user_never_seen_waits_for_them(notifier: Service, 
 
 async def test_a_repeated_event_id_or_idempotency_key_publishes_once(
         notifier: Service, chat: Service, keys: Keys, amqp_url: str) -> None:
+    """Counted where it matters, at the broker: a sink queue beside dave's inbox takes a copy of every
+    publish. A tab could not tell: it swallows an id it has shown, and a repeat published under a
+    fresh id would look like another event."""
     dave = await open_tab(chat.url, await login(chat.url, "dave", PASSWORDS["dave"]))
-    await tab_ready(amqp_url, dave)
+    await tab_ready(amqp_url, dave)  # dave's inbox exists: the sink is not the only queue for his key
     try:
-        event_id = f"evt-{uuid.uuid4().hex}"
-        first = await post_event(notifier, keys.publisher, an_event("dave", id=event_id))
-        again = await post_event(notifier, keys.publisher, an_event("dave", id=event_id))
-        idem = uuid.uuid4().hex
-        keyed = await post_event(notifier, keys.publisher, an_event("dave"), **{"Idempotency-Key": idem})
-        keyed_again = await post_event(notifier, keys.publisher, an_event("dave"), **{"Idempotency-Key": idem})
-        assert [r.status_code for r in (first, again, keyed, keyed_again)] == [202] * 4
-        scoped = f"tests:{event_id}"  # the id given, scoped to the key that gave it
-        assert again.json() == first.json() == {"id": scoped, "status": "accepted"}
-        assert keyed_again.json() == keyed.json()
+        async with sink(amqp_url, user_routing_key("dave")) as at_broker:
+            event_id = f"evt-{uuid.uuid4().hex}"
+            first = await post_event(notifier, keys.publisher, an_event("dave", id=event_id))
+            again = await post_event(notifier, keys.publisher, an_event("dave", id=event_id))
+            idem = uuid.uuid4().hex
+            keyed = await post_event(notifier, keys.publisher, an_event("dave"), **{"Idempotency-Key": idem})
+            keyed_again = await post_event(notifier, keys.publisher, an_event("dave"), **{"Idempotency-Key": idem})
+            assert [r.status_code for r in (first, again, keyed, keyed_again)] == [202] * 4
+            scoped = f"tests:{event_id}"  # the id given, scoped to the key that gave it
+            assert again.json() == first.json() == {"id": scoped, "status": "accepted"}
+            assert keyed_again.json() == keyed.json()
 
-        # A marker published last: once it shows, everything before it has been delivered.
-        marker = await post_event(notifier, keys.publisher, an_event("dave", "marker"))
-        await wait_until(lambda: marker.json()["id"] in dave.event_ids(), what="the marker event")
-        ours = {scoped, keyed.json()["id"], marker.json()["id"]}
-        assert [i for i in dave.event_ids() if i in ours] == [scoped, keyed.json()["id"], marker.json()["id"]]
+            # A marker published last: once it reached the broker and the tab, everything before it has.
+            marker = (await post_event(notifier, keys.publisher, an_event("dave", "marker"))).json()["id"]
+
+            async def marker_arrived() -> bool:
+                return marker in await at_broker.take()
+
+            await eventually(marker_arrived, what="the marker at the broker")
+            await wait_until(lambda: marker in dave.event_ids(), what="the marker in the tab")
+            ours = [scoped, keyed.json()["id"], marker]
+            assert await at_broker.take() == ours
+            assert [i for i in dave.emitted_ids() if i in ours] == ours
     finally:
         await dave.disconnect()
 

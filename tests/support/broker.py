@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts.rabbitmq_node import INSTALL_HINT, BrokerUnavailable, RabbitMQNode, free_port, private_node, start_node
+from scripts.rabbitmq_node import (
+    INSTALL_HINT,
+    BrokerUnavailable,
+    RabbitMQNode,
+    disarm,
+    free_port,
+    private_node,
+    start_node,
+)
 
 
 def docker_engine_reachable() -> bool:
@@ -58,6 +67,29 @@ class RestartableBroker:
         self.node = start_node(self.base, amqp_port=self.port, name=f"restart-{self.port}@localhost")
 
     def stop(self) -> None:
+        """A clean stop (`rabbitmqctl stop`): the node syncs and closes its files."""
         if self.node is not None:
             self.node.stop()
             self.node = None
+
+    def kill(self) -> None:
+        """A crash: SIGKILL to the node's whole process group (beam.smp and its helpers), no chance to
+        sync or close anything. What it confirmed before must be on disk already."""
+        assert self.node is not None
+        os.killpg(self.node.process.pid, signal.SIGKILL)
+        self.node.process.wait(timeout=30)
+        if self.node.watchdog is not None:
+            disarm(self.node.watchdog)
+        self.node = None
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The node stopped in its tracks (SIGSTOP) and resumed (SIGCONT) on leaving: connections stay
+        open, but nothing is routed or confirmed meanwhile, as with a broker stalled on its disk."""
+        assert self.node is not None
+        group = self.node.process.pid
+        os.killpg(group, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(group, signal.SIGCONT)

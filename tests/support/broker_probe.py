@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import aio_pika
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
-from shared.topology import DEAD_LETTER_QUEUE, REASON_HEADER
+import aio_pika
+from aio_pika.abc import AbstractQueue
+
+from shared.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, REASON_HEADER
 
 
 async def dead_letter_reasons(amqp_url: str) -> dict[str, str]:
@@ -37,3 +42,42 @@ async def consumer_count(amqp_url: str, queue: str) -> int | None:
 
 async def queue_exists(amqp_url: str, queue: str) -> bool:
     return await consumer_count(amqp_url, queue) is not None
+
+
+async def queued_ids(amqp_url: str, queue: str) -> list[str]:
+    """The message ids waiting in `queue`, in order (left in place, as `dead_letter_reasons` does)."""
+    connection = await aio_pika.connect(amqp_url)
+    ids = []
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        while (message := await declared.get(fail=False, no_ack=False)) is not None:
+            ids.append(str(message.message_id))
+    return ids
+
+
+@dataclass
+class Sink:
+    """A queue of a test's own beside Herald's: what reached the broker, each publish counted once."""
+
+    queue: AbstractQueue
+    ids: list[str] = field(default_factory=list)
+
+    async def take(self) -> list[str]:
+        """The message id of every event routed to the sink so far, in order, repeats included."""
+        while (message := await self.queue.get(fail=False, no_ack=True)) is not None:
+            self.ids.append(str(message.message_id))
+        return self.ids
+
+
+@asynccontextmanager
+async def sink(amqp_url: str, routing_key: str) -> AsyncIterator[Sink]:
+    """A sink bound to `herald.events` with `routing_key`, gone with its connection. Bind it only where
+    Herald's own queue already takes the key: a user event routed to the sink alone would not be
+    returned, and the notifier would not declare the user's inbox."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue("", exclusive=True)
+        await queue.bind(EVENTS_EXCHANGE, routing_key)
+        yield Sink(queue)

@@ -33,7 +33,12 @@ class ChatTab:
     socketio_path: str = "/ws/socket.io"  # under a mounted Chainlit: "<mount path>/ws/socket.io"
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     thread_id: str = ""
+    # The merged view, as Chainlit's frontend shows it: a step whose id the tab has already replaces it.
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # Every `new_message` emitted to the tab, raw, with the number of the connection it came on (1 for
+    # the first): a step emitted twice is here twice, which `messages` would hide.
+    emitted: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    connections: int = 0
     client: socketio.AsyncClient = field(default_factory=lambda: socketio.AsyncClient(reconnection=False))
 
     resumed: list[dict[str, Any]] = field(default_factory=list)
@@ -45,6 +50,7 @@ class ChatTab:
         self.client.on("delete_message", self._on_delete_message)
 
     async def _on_new_message(self, step: dict[str, Any]) -> None:
+        self.emitted.append((self.connections, step))
         # As Chainlit's frontend does (addMessage): a step whose id it has already replaces that one.
         for index, known in enumerate(self.messages):
             if known.get("id") == step.get("id"):
@@ -73,6 +79,7 @@ class ChatTab:
                   "userEnv": "{}", "chatProfile": ""},
             wait_timeout=10,
         )
+        self.connections += 1
         await self.client.emit("connection_successful")
 
     async def disconnect(self) -> None:
@@ -89,6 +96,14 @@ class ChatTab:
     def event_ids(self) -> list[str]:
         """The ids of the Herald events this tab shows, less the ones a test set aside (markers)."""
         return [event_id for event_id in self.shown_ids() if event_id not in self.ignored]
+
+    def emitted_ids(self, connection: int | None = None) -> list[str]:
+        """The id of every Herald event emitted to this tab, in order and with repeats, less the ones a
+        test set aside (markers); only those emitted on `connection` (1 for the first) when given."""
+        return [step["metadata"]["herald_event_id"] for number, step in self.emitted
+                if (connection is None or number == connection) and step.get("type") == "assistant_message"
+                and "herald_event_id" in (step.get("metadata") or {})
+                and step["metadata"]["herald_event_id"] not in self.ignored]
 
 
 async def open_tab(base_url: str, token: str, **kwargs: Any) -> ChatTab:

@@ -116,12 +116,25 @@ async def notifier_linked(notifier: Service, timeout: float = 60) -> None:  # no
     await eventually(ready, timeout=timeout, what=f"{notifier.name} to reach its broker")
 
 
+async def chat_linked(chat: Service, timeout: float = 60) -> None:  # noqa: ASYNC109
+    """Wait until the chat's `/herald/readyz` says its delivery is live (again): its broker link is up and
+    its queues taken up."""
+
+    async def ready() -> bool:
+        async with httpx.AsyncClient(base_url=chat.url) as http:
+            return (await http.get("/herald/readyz")).status_code == 200
+
+    await eventually(ready, timeout=timeout, what=f"{chat.name}'s delivery to be live")
+
+
 @contextmanager
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
-         env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz") -> Iterator[Service]:
+         env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz",
+         app: Path | None = None) -> Iterator[Service]:
     """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
-    (or overrides) its environment. It serves without its broker; by default this returns once delivery
-    is live too (its broker link up, its queues declared), or with `ready_path="/auth/config"` once it serves."""
+    (or overrides) its environment; `app` is another Chainlit app than the demo's. It serves without its
+    broker; by default this returns once delivery is live too (its broker link up, its queues declared),
+    or with `ready_path="/auth/config"` once it serves."""
     env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
     if "HERALD_SESSION_TIMEOUT_SECONDS" in env:
@@ -132,9 +145,10 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
     chat_dir.mkdir(exist_ok=True)
 
     def start(port: int) -> AbstractContextManager[Service]:
-        command = [sys.executable, "-m", "services.chat", "--host", "127.0.0.1", "--port", str(port)]
+        app_path = str(app or ROOT / "services/chat/app.py")
+        command = [sys.executable, "-m", "services.chat", app_path, "--host", "127.0.0.1", "--port", str(port)]
         if chainlit_run:
-            command[1:3] = ["-m", "chainlit", "run", str(ROOT / "services/chat/app.py"), "--headless"]
+            command[1:4] = ["-m", "chainlit", "run", app_path, "--headless"]
         return running(name, command, env, chat_dir, ready_path, port)
 
     with ExitStack() as stack:

@@ -16,13 +16,13 @@ from tests.support.processes import Service
 from tests.support.waiting import eventually, wait_until
 
 
-async def tab_ready(amqp_url: str, tab: ChatTab) -> None:
+async def tab_ready(amqp_url: str, tab: ChatTab, timeout: float = 10) -> None:  # noqa: ASYNC109
     """Wait until Herald consumes the tab's queue: from then on, the tab receives its events."""
 
     async def consumed() -> bool:
         return await consumer_count(amqp_url, session_queue_name(tab.session_id)) == 1
 
-    await eventually(consumed, what=f"Herald to take up session {tab.session_id}")
+    await eventually(consumed, timeout=timeout, what=f"Herald to take up session {tab.session_id}")
 
 
 def fresh_user(name: str) -> str:
@@ -43,8 +43,8 @@ class Tabs:
         await self.ready(tab)
         return tab
 
-    async def ready(self, tab: ChatTab) -> None:
-        await tab_ready(self.amqp_url, tab)
+    async def ready(self, tab: ChatTab, timeout: float = 10) -> None:  # noqa: ASYNC109
+        await tab_ready(self.amqp_url, tab, timeout)
 
     async def close(self) -> None:
         for tab in self.opened:

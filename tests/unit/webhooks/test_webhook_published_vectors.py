@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from services.notifier.webhooks import SourceConfig, verify_delivery
+from services.notifier.webhooks import SourceConfig, VerificationError, verify_delivery
 
 pytestmark = pytest.mark.unit
 
@@ -80,7 +80,10 @@ def test_standard_webhooks_reference_multi_signature_header_verifies(make_source
         ]
     )
     headers = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TIMESTAMP), "webhook-signature": signatures}
-    verify_delivery(sw, SW_BODY, headers, now=at(SW_TIMESTAMP))
+    assert verify_delivery(sw, SW_BODY, headers, now=at(SW_TIMESTAMP)).delivery_id == SW_ID
+    without_the_valid_one = signatures.replace(SW_SIGNATURE, "")
+    with pytest.raises(VerificationError):
+        verify_delivery(sw, SW_BODY, {**headers, "webhook-signature": without_the_valid_one}, now=at(SW_TIMESTAMP))
 
 
 def test_what_the_standardwebhooks_package_signs_verifies(make_source: MakeSource) -> None:
@@ -90,7 +93,10 @@ def test_what_the_standardwebhooks_package_signs_verifies(make_source: MakeSourc
     signature = Webhook(SW_SECRET).sign(msg_id="msg_2fJ8", timestamp=signed_at, data=body)
     sw = make_source(verification={"scheme": "standard-webhooks", "secrets": [SW_SECRET]})
     headers = {"webhook-id": "msg_2fJ8", "webhook-timestamp": "1715680000", "webhook-signature": signature}
-    verify_delivery(sw, body.encode(), headers, now=signed_at + timedelta(seconds=299))
+    delivery = verify_delivery(sw, body.encode(), headers, now=signed_at + timedelta(seconds=299))
+    assert (delivery.delivery_id, delivery.body) == ("msg_2fJ8", body.encode())
+    with pytest.raises(VerificationError):
+        verify_delivery(sw, body.encode(), {**headers, "webhook-id": "msg_other"}, now=signed_at)
 
 
 def test_spec_built_stripe_vector_verifies_and_ignores_v0(make_source: MakeSource) -> None:
@@ -108,8 +114,16 @@ def test_spec_built_stripe_vector_verifies_and_ignores_v0(make_source: MakeSourc
     assert delivery.delivery_id == "evt_test_webhook"
 
 
-def test_reference_vector_key_is_the_base64_decoded_secret() -> None:
-    # Guards the one easy mistake: signing with the whsec_ string instead of the decoded key.
-    key = base64.b64decode(SW_SECRET.removeprefix("whsec_"))
-    mac = hmac.new(key, f"{SW_ID}.{SW_TIMESTAMP}.".encode() + SW_BODY, hashlib.sha256).digest()
-    assert "v1," + base64.b64encode(mac).decode() == SW_SIGNATURE
+def test_the_key_is_the_base64_decoded_secret_not_the_whsec_string(make_source: MakeSource) -> None:
+    # Guards the one easy mistake: keying the HMAC with the whsec_ string instead of the decoded key.
+    sw = make_source(verification={"scheme": "standard-webhooks", "secrets": [SW_SECRET]})
+    signed = f"{SW_ID}.{SW_TIMESTAMP}.".encode() + SW_BODY
+    mistaken = base64.b64encode(hmac.new(SW_SECRET.encode(), signed, hashlib.sha256).digest()).decode()
+    headers = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TIMESTAMP), "webhook-signature": f"v1,{mistaken}"}
+    with pytest.raises(VerificationError, match="does not match"):
+        verify_delivery(sw, SW_BODY, headers, now=at(SW_TIMESTAMP))
+    decoded = base64.b64decode(SW_SECRET.removeprefix("whsec_"))
+    right = base64.b64encode(hmac.new(decoded, signed, hashlib.sha256).digest()).decode()
+    assert f"v1,{right}" == SW_SIGNATURE  # the published vector was made with the decoded key
+    headers["webhook-signature"] = f"v1,{right}"
+    assert verify_delivery(sw, SW_BODY, headers, now=at(SW_TIMESTAMP)).delivery_id == SW_ID

@@ -77,6 +77,7 @@ SIGNERS: dict[str, Callable[..., dict[str, str]]] = {
 }
 SECRETS = {"standard-webhooks": (SW_OLD, SW_NEW)}
 SCHEMES = list(VERIFICATION)
+DELIVERY_IDS = {"github": "d-1", "stripe": "evt_1", "standard-webhooks": "msg_1", "hmac-sha256": None, "token": None}
 TIMESTAMPED = ["stripe", "standard-webhooks"]
 
 
@@ -104,8 +105,9 @@ def refused(
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_both_secrets_verify_while_rotating(make_source: MakeSource, scheme: str) -> None:
-    for secret in secrets_of(scheme):
-        verify(make_source, scheme, BODY, SIGNERS[scheme](secret))
+    expected = DELIVERY_IDS[scheme]
+    assert [verify(make_source, scheme, BODY, SIGNERS[scheme](secret)) for secret in secrets_of(scheme)] == [
+        expected, expected]
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -167,7 +169,11 @@ def test_timestamps_outside_five_minutes_are_refused(
 def test_timestamps_at_the_edge_of_the_window_verify(
     make_source: MakeSource, scheme: str, offset: int
 ) -> None:
-    verify(make_source, scheme, BODY, SIGNERS[scheme](secrets_of(scheme)[0], BODY, NOW + offset))
+    headers = SIGNERS[scheme](secrets_of(scheme)[0], BODY, NOW + offset)
+    assert verify(make_source, scheme, BODY, headers) == DELIVERY_IDS[scheme]
+    # One second further out is refused: the edge is where the test says it is.
+    beyond = NOW + offset + (1 if offset > 0 else -1)
+    refused(make_source, scheme, BODY, SIGNERS[scheme](secrets_of(scheme)[0], BODY, beyond))
 
 
 def test_a_non_numeric_signed_timestamp_is_refused(make_source: MakeSource) -> None:
@@ -185,7 +191,10 @@ def test_header_names_are_case_insensitive(make_source: MakeSource) -> None:
 
 def test_hex_encoding_without_prefix(make_source: MakeSource) -> None:
     plain = make_source(verification={"scheme": "hmac-sha256", "header": "X-Sig", "secrets": [OLD]})
-    verify_delivery(plain, BODY, {"X-Sig": mac(OLD.encode(), BODY).hex().upper()})
+    signature = mac(OLD.encode(), BODY).hex().upper()
+    assert verify_delivery(plain, BODY, {"X-Sig": signature}).body == BODY
+    with pytest.raises(VerificationError, match="does not match"):
+        verify_delivery(plain, BODY, {"X-Sig": mac(NEW.encode(), BODY).hex().upper()})
 
 
 @pytest.mark.parametrize(
