@@ -46,6 +46,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import event as count_in_statistics
 from hypothesis import strategies as st
 
 from shared.topology import session_queue_name
@@ -68,7 +69,7 @@ SESSION_TIMEOUT_SECONDS = 600  # longer than any example
 # tab's queue before it goes back to the inbox; and other test runs share this machine.
 SETTLE_SECONDS = 35.0
 PERSIST_TTL_SECONDS = 180  # a persistent broadcast's copies in other tests' inboxes do not outlive it
-CI_EXAMPLES = 24
+CI_EXAMPLES = 36
 
 
 @pytest.fixture(scope="module")
@@ -528,7 +529,13 @@ async def run_scenario(ops: list[Op], replicas: tuple[Service, Service], publish
     try:
         await driver.start()
         for op in ops:
+            applied = len(driver.trace)
             await driver.apply(op)
+            if len(driver.trace) > applied:  # what the examples cover: --hypothesis-show-statistics
+                elsewhere = " elsewhere" if isinstance(op, Reopen) and op.elsewhere else ""
+                count_in_statistics(f"applies {type(op).__name__}{elsewhere}")
+        if driver.model.owed:
+            count_in_statistics("events raced the close of their user's last tab")
         await driver.finish()
     except BaseException as exc:
         exc.add_note("applied: " + "; ".join(driver.trace))
@@ -544,6 +551,8 @@ LONG = settings.default is settings.get_profile("long")
 CI = settings(max_examples=CI_EXAMPLES, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate])
 
 
+# pytest-timeout's 300 s (pyproject.toml) bounds the whole test, all its examples together.
+@pytest.mark.timeout(4 * 3600 if LONG else 300)
 @settings(settings.default if LONG else CI, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(ops=[  # every rule of the model once, including the ones random sequences reach rarely
     Open(0, 0), Open(0, 1, thread=0), Open(1, 1),
