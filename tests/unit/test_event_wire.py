@@ -1,5 +1,5 @@
-"""An accepted event keeps everything the publisher sent, and the wire holds only the fields it uses (found by
-mutation testing, tests/README.md)."""
+"""An accepted event keeps everything the publisher sent, the wire holds only the fields it uses, and a refusal
+says why (found by mutation testing, tests/README.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from shared.events import Event, EventRequest, Severity
 
@@ -47,3 +48,11 @@ def test_the_wire_leaves_out_what_the_event_does_not_use() -> None:
     assert set(wire) == {"v", "id", "target", "body", "severity", "source", "created_at"}
     assert "session" not in wire["target"] and "thread" not in wire["target"]
     assert Event.from_wire(event.to_wire()) == event
+
+
+def test_a_broadcast_flag_that_is_not_true_is_refused_with_the_reason() -> None:
+    # 1 equals True in Python; the client is told the flag must be the JSON literal true.
+    with pytest.raises(ValidationError) as refused:
+        EventRequest.model_validate({"target": {"broadcast": 1}, "body": "x"})
+    assert [(error["loc"][-1], error["msg"]) for error in refused.value.errors()] == [
+        ("broadcast", "Value error, must be true")]
