@@ -19,12 +19,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from pamqp.common import FieldTable
 
-from shared.events import BroadcastTarget, GroupTarget, Target
+from shared.events import BroadcastTarget, GroupTarget, Target, UserTarget
 from shared.settings import CommonSettings
 
 EVENTS_EXCHANGE = "herald.events"
@@ -60,15 +61,19 @@ def thread_routing_key(user: str, thread: str) -> str:
 
 def event_routing_key(target: Target) -> str:
     """Where the notifier publishes an event for `target`."""
-    if isinstance(target, GroupTarget):
-        return group_routing_key(target.group)
-    if isinstance(target, BroadcastTarget):
-        return PERSISTENT_BROADCAST_KEY if target.persist else BROADCAST_KEY
-    if target.session is not None:
-        return session_routing_key(target.user, target.session)
-    if target.thread is not None:
-        return thread_routing_key(target.user, target.thread)
-    return user_routing_key(target.user)
+    match target:
+        case GroupTarget():
+            return group_routing_key(target.group)
+        case BroadcastTarget():
+            return PERSISTENT_BROADCAST_KEY if target.persist else BROADCAST_KEY
+        case UserTarget(session=str() as session):
+            return session_routing_key(target.user, session)
+        case UserTarget(thread=str() as thread):
+            return thread_routing_key(target.user, thread)
+        case UserTarget():
+            return user_routing_key(target.user)
+        case _:
+            assert_never(target)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ Three places decide:
 from __future__ import annotations
 
 from enum import Enum
+from typing import assert_never
 
 from services.chat.session_registry import SessionRecord
-from shared.events import BroadcastTarget, Event, GroupTarget
+from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
 
 
 class InboxDecision(Enum):
@@ -43,15 +44,19 @@ def decide_inbox(event: Event, inbox_user: str, has_data_layer: bool) -> InboxDe
     was drained, or no session was there to take it.
     """
     target = event.target
-    if isinstance(target, GroupTarget | BroadcastTarget):
-        return InboxDecision.RELAY
-    if target.user != inbox_user:
-        return InboxDecision.REJECT
-    if target.thread is not None and has_data_layer:
-        return InboxDecision.PERSIST
-    if (target.session is not None or target.thread is not None) and target.fallback == "drop":
-        return InboxDecision.DROP
-    return InboxDecision.RELAY
+    match target:
+        case GroupTarget() | BroadcastTarget():
+            return InboxDecision.RELAY
+        case UserTarget():
+            if target.user != inbox_user:
+                return InboxDecision.REJECT
+            if target.thread is not None and has_data_layer:
+                return InboxDecision.PERSIST
+            if (target.session is not None or target.thread is not None) and target.fallback == "drop":
+                return InboxDecision.DROP
+            return InboxDecision.RELAY
+        case _:
+            assert_never(target)
 
 
 def decide_session(event: Event, session: SessionRecord, relayed_for: str | None) -> SessionDecision:
@@ -69,14 +74,20 @@ def _addressed_to(event: Event, session: SessionRecord, relayed_for: str | None)
     if relayed_for is not None:
         # The inbox it came from has checked the target; the relay key names the inbox's owner.
         return relayed_for == session.user
-    if isinstance(target, GroupTarget | BroadcastTarget) or target.user != session.user:
-        # Live broadcasts go to replicas (is_live_broadcast), persistent ones through inboxes.
-        return False
-    if target.session is not None:
-        return target.session == session.id
-    if target.thread is not None:
-        return target.thread == session.thread_id
-    return False  # a plain user event always comes through the inbox
+    match target:
+        case GroupTarget() | BroadcastTarget():
+            # Live broadcasts go to replicas (is_live_broadcast), persistent ones through inboxes.
+            return False
+        case UserTarget() if target.user != session.user:
+            return False
+        case UserTarget(session=str() as named):
+            return named == session.id
+        case UserTarget(thread=str() as named):
+            return named == session.thread_id
+        case UserTarget():
+            return False  # a plain user event always comes through the inbox
+        case _:
+            assert_never(target)
 
 
 def decide_departure(relayed_for: str | None, already_shown: bool) -> Departure:
@@ -90,4 +101,11 @@ def decide_departure(relayed_for: str | None, already_shown: bool) -> Departure:
 def is_live_broadcast(event: Event) -> bool:
     """For every tab connected right now, wherever it is: a replica shows it once to all its tabs (one
     step, one id, one encode) and nobody keeps it for a tab that is away."""
-    return isinstance(event.target, BroadcastTarget) and not event.target.persist
+    target = event.target
+    match target:
+        case BroadcastTarget():
+            return not target.persist
+        case UserTarget() | GroupTarget():
+            return False
+        case _:
+            assert_never(target)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import assert_never
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractQueue
@@ -106,13 +107,14 @@ class EventPublisher:
 
     async def _route(self, event: Event) -> None:
         target = event.target
-        if isinstance(target, BroadcastTarget):
-            # Reaching nobody is a fine outcome for a broadcast: no sessions, or no inboxes yet.
-            await self._publish(event, event_routing_key(target), mandatory=False)
-        elif isinstance(target, GroupTarget):
-            await self._publish(event, event_routing_key(target), mandatory=False)
-        else:
-            await self._route_to_user(event, target)
+        match target:
+            case BroadcastTarget() | GroupTarget():
+                # Reaching nobody is a fine outcome here: no sessions, no inboxes yet, or no members.
+                await self._publish(event, event_routing_key(target), mandatory=False)
+            case UserTarget():
+                await self._route_to_user(event, target)
+            case _:
+                assert_never(target)
 
     async def _route_to_user(self, event: Event, target: UserTarget) -> None:
         if await self._routed(event, event_routing_key(target)):

@@ -13,6 +13,7 @@ import pytest
 from shared.events import MAX_BODY_BYTES, MAX_DATA_BYTES, MAX_DATA_DEPTH
 from tests.conftest import PASSWORDS, Keys
 from tests.support.chat_client import login, open_tab
+from tests.support.problems import assert_problem
 from tests.support.processes import Service
 from tests.support.routing_drivers import fresh_user, tab_ready
 from tests.support.waiting import wait_until
@@ -63,14 +64,6 @@ async def post(notifier: Service, key: str, path: str, body: Any) -> httpx.Respo
         return await http.post(path, content=content,
                                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
 
-
-def assert_problem(response: httpx.Response, status: int, *phrases: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    for phrase in phrases:
-        assert phrase in problem["detail"], problem["detail"]
-    return problem
 
 
 async def test_an_event_at_every_limit_is_shown_exactly_and_one_past_a_limit_is_refused(

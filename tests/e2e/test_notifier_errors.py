@@ -11,6 +11,7 @@ import pytest
 from scripts.rabbitmq_node import free_port
 from tests.conftest import Keys
 from tests.support import processes
+from tests.support.problems import assert_problem
 from tests.support.processes import Service
 
 pytestmark = pytest.mark.e2e
@@ -23,15 +24,6 @@ def post(service: Service, key: str | None, **kwargs: object) -> httpx.Response:
     headers.update(kwargs.pop("headers", {}))  # type: ignore[arg-type]
     return httpx.post(f"{service.url}/v1/events", headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
 
-
-def assert_problem(response: httpx.Response, status: int, *phrases: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["status"] == status and problem["title"] and problem["type"] == "about:blank"
-    for phrase in phrases:
-        assert phrase in problem["detail"], problem["detail"]
-    return problem
 
 
 @pytest.fixture(scope="module")

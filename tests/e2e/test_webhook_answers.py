@@ -18,6 +18,7 @@ import pytest
 from scripts.rabbitmq_node import free_port
 from tests.conftest import Keys
 from tests.support import processes
+from tests.support.problems import assert_problem
 from tests.support.processes import Service
 from tests.support.webhook_senders import (
     WebhookSources,
@@ -32,16 +33,6 @@ from tests.support.webhook_senders import (
 pytestmark = pytest.mark.e2e
 
 ONE_MIB = 1024 * 1024
-
-
-def assert_problem(response: httpx.Response, status: int, *phrases: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, object] = response.json()
-    assert problem["status"] == status and problem["title"] and problem["type"] == "about:blank"
-    for phrase in phrases:
-        assert phrase in str(problem["detail"]), problem["detail"]
-    return problem
 
 
 def a_pull_request(sources: WebhookSources, author: str = "someone-unmapped") -> tuple[bytes, dict[str, str]]:

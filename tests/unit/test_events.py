@@ -147,3 +147,15 @@ def test_text_with_a_lone_surrogate_is_refused(field: str) -> None:
 def test_a_broadcast_takes_booleans_only(target: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         EventRequest.model_validate({"target": target, "body": "x"})
+
+
+def test_every_target_kind_has_its_tag_in_the_discriminator() -> None:
+    """A new kind of target joins the union and the discriminator's lookup together, or events of that
+    kind could not be serialised (mypy's assert_never then names every place that branches on the kind)."""
+    from typing import get_args
+
+    from shared.events import _KIND_OF, Target
+
+    union, *_ = get_args(Target)
+    tagged = {get_args(member)[0]: get_args(member)[1].tag for member in get_args(union)}
+    assert tagged == _KIND_OF

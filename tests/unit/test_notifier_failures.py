@@ -21,6 +21,7 @@ from services.notifier.config import NotifierSettings
 from services.notifier.idempotency import AnswerStore
 from services.notifier.state_db import open_state_db
 from shared.events import Event
+from tests.support.problems import assert_problem
 
 pytestmark = pytest.mark.unit
 
@@ -69,13 +70,6 @@ async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
 def event(body: str, event_id: str | None = None, **fields: Any) -> dict[str, Any]:
     return {"target": {"user": "alice"}, "body": body, **({"id": event_id} if event_id else {}), **fields}
 
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status and problem["type"] == "about:blank" and problem["title"]
-    return problem
 
 
 async def test_an_unexpected_failure_is_a_500_problem_logged_with_the_event_id(

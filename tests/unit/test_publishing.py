@@ -67,7 +67,8 @@ async def test_a_repeat_while_the_first_is_in_flight_is_409(answers: AnswerStore
     broker = FakeBroker()
     broker.gate = asyncio.Event()
     first = asyncio.create_task(publish_once(answers, broker, an_event(), DEDUPE, retry_after=5))
-    await broker.entered.wait()  # the first has claimed its key and waits for the confirm
+    # The first has claimed its key and waits for the confirm (a deadline: a broken claim must fail, not hang).
+    await asyncio.wait_for(broker.entered.wait(), timeout=5)
     with pytest.raises(Problem) as conflict:
         await publish_once(answers, broker, an_event(), DEDUPE, retry_after=5)
     assert conflict.value.status == 409 and "this delivery id" in conflict.value.detail
