@@ -175,8 +175,10 @@ replica_numbers = st.integers(0, 1)
 opens = st.builds(Open, user_numbers, replica_numbers, st.none() | st.integers(0, THREADS - 1))
 operations = st.one_of(
     opens,
-    st.builds(Close, tab_numbers),
-    st.builds(Reopen, tab_numbers, st.booleans()),
+    # Two branches each (one_of merges equal ones): a reopen needs a closed tab, and with one chance in
+    # thirteen it came in 6 % of the long profile's examples.
+    st.builds(Close, tab_numbers), st.builds(Close, st.just(0)),
+    st.builds(Reopen, tab_numbers, st.just(False)), st.builds(Reopen, tab_numbers, st.just(True)),
     st.builds(UserEvents, user_numbers, st.integers(1, 5)),
     st.builds(SessionEvent, tab_numbers, st.booleans()),
     st.builds(NobodysSession, user_numbers, st.booleans()),
