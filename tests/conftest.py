@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 
 from services.chat.users import add_user
 from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
@@ -15,6 +16,12 @@ from tests.support.broker import rabbitmq_url
 from tests.support.webhook_senders import WebhookSources, write_sources
 
 pytest_plugins = ["tests.support.tiers", "tests.support.leftovers"]
+
+# `--hypothesis-profile=long`: the e2e property search (tests/e2e/test_routing_properties.py) explores
+# this many random examples instead of CI's fixed set, and shrinks a failure (tests/README.md). Failures
+# are kept in .hypothesis/ and tried first on the next run.
+settings.register_profile("long", max_examples=300, deadline=None, phases=list(Phase),
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
 
