@@ -42,8 +42,34 @@ def descendants(pid: int) -> list[tuple[int, str]]:
     return found
 
 
+SCRATCH_PREFIX = "herald-test-run-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_scratch_of_dead_runs(under: Path) -> list[Path]:
+    """The scratch of runs that ended without their end-of-run check (killed, or forked and left by
+    os._exit, as mutation testing does): named by their pid, gone once that process is."""
+    removed = []
+    for scratch in under.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = scratch.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed.append(scratch)
+    return removed
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    scratch = Path(tempfile.mkdtemp(prefix="herald-test-run-"))
+    remove_scratch_of_dead_runs(Path(tempfile.gettempdir()))
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     scratch.chmod(0o755)  # a private broker node drops to the rabbitmq user, who must reach its directory
     os.environ[SCRATCH_VARIABLE] = str(scratch)
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import leftovers
+
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,3 +68,16 @@ def test_a_clean_run_passes(tmp_path: Path) -> None:
     result = _pytest(tmp_path, "import pytest\npytestmark = pytest.mark.unit\ndef test_clean():\n    pass\n")
     assert result.returncode == pytest.ExitCode.OK, result.stdout
     assert "left behind" not in result.stdout
+
+
+def test_the_scratch_of_a_run_that_died_is_removed_by_the_next(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    left = tmp_path / f"{leftovers.SCRATCH_PREFIX}{dead}-abc"
+    (left / "herald-rabbitmq-x").mkdir(parents=True)
+    ours = tmp_path / f"{leftovers.SCRATCH_PREFIX}{os.getpid()}-def"
+    ours.mkdir()
+    unnamed = tmp_path / f"{leftovers.SCRATCH_PREFIX}xyz"  # an older run's, without a pid: left alone
+    unnamed.mkdir()
+    assert leftovers.remove_scratch_of_dead_runs(tmp_path) == [left]
+    assert not left.exists() and ours.exists() and unnamed.exists()
