@@ -2,6 +2,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY src src
 COPY shared shared
 COPY services services
 COPY scripts scripts

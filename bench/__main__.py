@@ -15,7 +15,7 @@ from bench.plot import plot
 from bench.report import problems, table
 from bench.run import run
 from bench.wrk import WrkMissing
-from shared.gc_thresholds import use_serving_thresholds
+from herald.contract.gc_thresholds import use_serving_thresholds
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -1,7 +1,7 @@
 """The direct bridge, the ceiling of figure 3: a minimal Chainlit app (no auth, no inbox, no routing)
 whose consumer pushes what it reads from one plain queue straight into the session the message names.
 
-It is served and renders as Herald's chat does (`python -m services.chat bench/bridge_app.py`: uvloop,
+It is served and renders as Herald's chat does (`python -m herald.chat bench/bridge_app.py`: uvloop,
 no nest_asyncio; a step emitted as `new_message`, not `cl.Message`, which sleeps 1 ms per message), so
 the figure compares Herald's auth, inbox and routing with none, not two ways of running Chainlit.
 BENCH_AMQP_URL and BENCH_BRIDGE_QUEUE configure it. A message is JSON:
@@ -20,7 +20,7 @@ from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 from chainlit.server import sio
 from chainlit.session import WebsocketSession
 
-from services.chat.render import assistant_step
+from herald.chat.render import assistant_step
 
 _links: list[AbstractConnection] = []
 

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
-from shared.settings import CommonSettings
-from shared.topology import InboxArguments, declare_exchanges, declare_inbox, inbox_queue_name
+from herald.contract.settings import CommonSettings
+from herald.contract.topology import InboxArguments, declare_exchanges, declare_inbox, inbox_queue_name
 
 
 def bench_users(prefix: str, count: int) -> list[str]:

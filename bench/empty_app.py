@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from services.notifier.server import serve
+from herald.notifier.server import serve
 
 
 class Ping(BaseModel):

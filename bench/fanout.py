@@ -13,7 +13,7 @@ import aiohttp
 
 from bench.cpu import cpu_seconds
 from bench.sessions import HeaderLogins, SessionPool, wait_consumed
-from shared.topology import inbox_queue_name, session_queue_name
+from herald.contract.topology import inbox_queue_name, session_queue_name
 
 SETTLE_SECONDS = 1.0
 WAIT_SECONDS = 10.0  # for a broadcast to reach every session

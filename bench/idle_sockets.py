@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bench.cpu import cpu_seconds
 from bench.sessions import HeaderLogins, SessionPool, wait_consumed
+from herald.contract.topology import session_queue_name
 from scripts.rabbitmq_node import private_node
-from shared.topology import session_queue_name
 from tests.support import processes
 from tests.support.processes import ROOT
 

@@ -22,7 +22,7 @@ from bench.cpu import cpu_share
 from bench.report import percentile
 from bench.sessions import HeaderLogins, SessionPool, paced, wait_consumed
 from bench.turns import turn_order
-from shared.topology import inbox_queue_name, session_queue_name
+from herald.contract.topology import inbox_queue_name, session_queue_name
 from tests.support.chat_client import ChatTab
 
 DRAIN_SECONDS = 5.0  # after a stretch's last send, for its last events to arrive

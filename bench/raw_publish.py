@@ -18,8 +18,8 @@ import aiormq
 from aiormq import spec
 
 from bench.broker_ops import bench_users
-from shared.events import EventRequest
-from shared.topology import EVENTS_EXCHANGE, user_routing_key
+from herald.contract.events import EventRequest
+from herald.contract.topology import EVENTS_EXCHANGE, user_routing_key
 
 WAYS = ("exchange.publish", "basic_publish(wait=False)")
 

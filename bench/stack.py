@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
+from herald.notifier.rate_limits import UNLIMITED
 from scripts.rabbitmq_node import free_port
-from services.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
-from services.notifier.rate_limits import UNLIMITED
 from tests.support import processes
 from tests.support.processes import ROOT, Service
 
@@ -46,7 +46,7 @@ def notifier(stack: Stack, workers: int) -> Iterator[Service]:
     port = free_port()
     env = {"HERALD_AMQP_URL": stack.amqp_url, "HERALD_API_KEYS_FILE": str(stack.keys_file),
            "HERALD_STATE_DB": str(stack.workdir / "notifier.sqlite3"), "PYTHONPATH": str(ROOT)}
-    command = _python("services.notifier", port, "--workers", str(workers), "--log-level", "warning")
+    command = _python("herald.notifier", port, "--workers", str(workers), "--log-level", "warning")
     with processes.running("notifier", command, env, stack.workdir, "/readyz", port) as service:
         yield service
 
@@ -72,7 +72,7 @@ def chat(stack: Stack, name: str) -> Iterator[Service]:
 def bridge(stack: Stack, queue: str) -> Iterator[Service]:
     """The direct bridge: a minimal Chainlit app that pushes what it reads from `queue` into sessions."""
     port = free_port()
-    command = [sys.executable, "-m", "services.chat", str(BRIDGE_APP), "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "herald.chat", str(BRIDGE_APP), "--host", "127.0.0.1", "--port", str(port)]
     env = {"BENCH_AMQP_URL": stack.amqp_url, "BENCH_BRIDGE_QUEUE": queue, "PYTHONPATH": str(ROOT)}
     workdir = stack.workdir / "bridge"
     workdir.mkdir(exist_ok=True)

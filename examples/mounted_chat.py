@@ -12,8 +12,8 @@ from pathlib import Path
 from chainlit.utils import mount_chainlit
 from fastapi import FastAPI
 
-from services.chat import health
-from services.chat.delivery import running
+from herald.chat import health
+from herald.chat.delivery import running
 
 
 @asynccontextmanager

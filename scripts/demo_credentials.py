@@ -11,8 +11,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.chat.users import add_user
-from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
+from herald.chat.users import add_user
+from herald.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
 
 DEMO_USER = "alice"
 

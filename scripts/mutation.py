@@ -34,17 +34,17 @@ _TOPOLOGY_BUILDERS = ("user_routing_key", "group_routing_key", "session_routing_
 # Which mutants make each module's score, as mutmut names them (`<module>.x_<function>__mutmut_<n>`, methods
 # `<module>.xǁ<Class>ǁ<method>__mutmut_<n>`). topology.py's declare_* functions need a broker: left out.
 MODULES: dict[str, tuple[str, ...]] = {
-    "services.chat.routing": ("services.chat.routing.*",),
-    "shared.events": ("shared.events.*",),
-    "shared.topology (key and name builders)": (
-        *(f"shared.topology.x_{name}__mutmut_*" for name in _TOPOLOGY_BUILDERS),
-        "shared.topology.xǁInboxArgumentsǁ*",
+    "herald.chat.routing": ("herald.chat.routing.*",),
+    "herald.contract.events": ("herald.contract.events.*",),
+    "herald.contract.topology (key and name builders)": (
+        *(f"herald.contract.topology.x_{name}__mutmut_*" for name in _TOPOLOGY_BUILDERS),
+        "herald.contract.topology.xǁInboxArgumentsǁ*",
     ),
-    "services.notifier.idempotency": ("services.notifier.idempotency.*",),
-    "services.notifier.publishing": ("services.notifier.publishing.*",),
-    "services.notifier.webhooks.verification": ("services.notifier.webhooks.verification.*",),
+    "herald.notifier.idempotency": ("herald.notifier.idempotency.*",),
+    "herald.notifier.publishing": ("herald.notifier.publishing.*",),
+    "herald.notifier.webhooks.verification": ("herald.notifier.webhooks.verification.*",),
     **{
-        f"services.notifier.webhooks.schemes.{scheme}": (f"services.notifier.webhooks.schemes.{scheme}.*",)
+        f"herald.notifier.webhooks.schemes.{scheme}": (f"herald.notifier.webhooks.schemes.{scheme}.*",)
         for scheme in ("base", "generic_hmac", "github", "shared_token", "standard_webhooks", "stripe")
     },
 }
@@ -69,7 +69,7 @@ class Equivalent:
 
 
 _SQL_CASE = "SQLite keywords and table and column names are case-insensitive"
-_STORE = "services.notifier.idempotency.xǁAnswerStoreǁ"
+_STORE = "herald.notifier.idempotency.xǁAnswerStoreǁ"
 
 EQUIVALENT = (
     Equivalent(f"{_STORE}*", "BEGIN IMMEDIATE", None, _SQL_CASE),
@@ -78,9 +78,9 @@ EQUIVALENT = (
     Equivalent(f"{_STORE}*", "AND (expires_at <= ? OR", None, _SQL_CASE),
     Equivalent(f"{_STORE}*", "INSERT INTO answers", None, _SQL_CASE),
     Equivalent(f"{_STORE}*", "DELETE FROM answers WHERE expires_at", None, _SQL_CASE),
-    Equivalent("services.notifier.webhooks.schemes.standard_webhooks.x__parse", 'entry.partition(",")',
+    Equivalent("herald.notifier.webhooks.schemes.standard_webhooks.x__parse", 'entry.partition(",")',
                'entry.rpartition(",")', "a base64 signature holds no comma, so an entry's first comma is its last"),
-    Equivalent("services.notifier.webhooks.verification.x_verify_delivery", "datetime.now(UTC)",
+    Equivalent("herald.notifier.webhooks.verification.x_verify_delivery", "datetime.now(UTC)",
                "datetime.now(None)", "a naive local now gives the same .timestamp() as an aware UTC one"),
 )
 

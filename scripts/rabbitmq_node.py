@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.topology import QUEUE_VERSION_POLICIES
+from herald.contract.topology import QUEUE_VERSION_POLICIES
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
@@ -205,7 +205,7 @@ def disarm(dog: subprocess.Popen[bytes]) -> None:
 
 
 def _set_queue_version_policies(node: RabbitMQNode) -> None:
-    """The classic queue versions of Herald's queues (shared.topology.QUEUE_VERSION_POLICIES), imported
+    """The classic queue versions of Herald's queues (herald.contract.topology.QUEUE_VERSION_POLICIES), imported
     into the running node in one rabbitmqctl call (each call costs a second or two of CLI start-up).
     Imported, not loaded at boot: with a definitions file at boot, RabbitMQ does not create its guest
     user."""

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 
+from herald.contract.logs import mask_url_passwords
 from scripts.demo_credentials import make_demo_credentials, welcome
 from scripts.rabbitmq_node import BrokerUnavailable, RabbitMQNode, free_port, start_node
-from shared.logs import mask_url_passwords
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("HERALD_VAR_DIR") or ROOT / "var")  # elsewhere for a test run
@@ -88,9 +88,9 @@ def main() -> None:
         "HERALD_STATE_DB": str(VAR / "notifier.sqlite3"),
         "CHAINLIT_AUTH_SECRET": credentials.auth_secret,
     }
-    notifier = spawn("notifier", [sys.executable, "-m", "services.notifier", "--host", args.host,
+    notifier = spawn("notifier", [sys.executable, "-m", "herald.notifier", "--host", args.host,
                                   "--port", str(args.notifier_port)], env)
-    chat = spawn("chat", [sys.executable, "-m", "services.chat", "--host", args.host, "--port", str(args.chat_port)],
+    chat = spawn("chat", [sys.executable, "-m", "herald.chat", "--host", args.host, "--port", str(args.chat_port)],
                  env)
     try:
         notifier_url, chat_url = f"http://{args.host}:{args.notifier_port}", f"http://{args.host}:{args.chat_port}"

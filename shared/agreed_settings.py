@@ -7,7 +7,7 @@ channel error: an inbox nobody can take up, a tab whose events vanish when it mo
 another timeout. So the first process of a deployment records each value in the broker, and every
 process compares its own with the recorded one before it declares anything.
 
-The record of a setting is the one message of a durable queue (`shared.topology.agreed_setting_queue_name`),
+The record of a setting is the one message of a durable queue (`herald.contract.topology.agreed_setting_queue_name`),
 read and put back. A process reads and writes the records only while it holds the deployment's lock,
 an exclusive queue: two processes starting at once take turns, so they cannot both find no record and
 write different ones, and a reader never sees the queue empty because another holds its message. The
@@ -34,8 +34,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from aiormq.exceptions import ChannelLockedResource, ChannelPreconditionFailed
 
-from shared.settings import CommonSettings
-from shared.topology import (
+from herald.contract.settings import CommonSettings
+from herald.contract.topology import (
     AGREED_SETTING_ARGUMENTS,
     agreed_setting_queue_name,
     agreed_settings_lock_name,

@@ -22,13 +22,13 @@ from typing import Any
 from aio_pika.abc import AbstractRobustConnection
 from yarl import URL
 
-from shared.broker_connection import (
+from herald.contract.broker_connection import (
     ATTEMPT_TIMEOUT_SECONDS,
     RECONNECT_INTERVAL_SECONDS,
     robust_connection,
     watch_attempts,
 )
-from shared.logs import MASK
+from herald.contract.logs import MASK
 
 log = logging.getLogger("herald.broker")
 

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticSerializationError, to_json
 
-from shared.json_bounds import out_of_bounds
+from herald.contract.json_bounds import out_of_bounds
 
 # The wire format's version. Bump it only for a change old consumers cannot read; additive
 # optional fields keep the version.

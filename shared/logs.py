@@ -56,7 +56,7 @@ def logging_config(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": LOG_FORMAT}},
-        "filters": {"mask_secrets": {"()": "shared.logs.MaskSecrets"}},
+        "filters": {"mask_secrets": {"()": "herald.contract.logs.MaskSecrets"}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_secrets"]}},
         "root": {"level": level.upper(), "handlers": ["stderr"]},
     }

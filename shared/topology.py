@@ -25,8 +25,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from pamqp.common import FieldTable
 
-from shared.events import BroadcastTarget, GroupTarget, Target, UserTarget
-from shared.settings import CommonSettings
+from herald.contract.events import BroadcastTarget, GroupTarget, Target, UserTarget
+from herald.contract.settings import CommonSettings
 
 EVENTS_EXCHANGE = "herald.events"
 SESSIONS_EXCHANGE = "herald.sessions"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from services.chat.users import add_user
-from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
+from herald.chat.users import add_user
+from herald.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
 from tests.support import processes
 from tests.support.broker import rabbitmq_url
 from tests.support.webhook_senders import WebhookSources, write_sources

@@ -1,3 +1,3 @@
-from services.chat.server import main
+from herald.chat.server import main
 
 main()

@@ -1,15 +1,15 @@
 """The Herald demo chat: a plain Chainlit app with a login and Herald's delivery attached.
 
-Run it with `python -m services.chat` (or `chainlit run services/chat/app.py`).
+Run it with `python -m herald.chat` (or `chainlit run services/chat/app.py`).
 """
 
 import asyncio
 
 import chainlit as cl
 
-from services.chat.config import ChatSettings
-from services.chat.delivery import attach, is_live, wait_live
-from services.chat.login import install_login
+from herald.chat.config import ChatSettings
+from herald.chat.delivery import attach, is_live, wait_live
+from herald.chat.login import install_login
 
 settings = ChatSettings()
 install_login(settings)

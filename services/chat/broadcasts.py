@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 from aio_pika.abc import AbstractIncomingMessage
 
-from services.chat import render
-from services.chat.routing import is_live_broadcast
-from shared.events import Event
+from herald.chat import render
+from herald.chat.routing import is_live_broadcast
+from herald.contract.events import Event
 
 log = logging.getLogger(__name__)
 

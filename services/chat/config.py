@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.settings import CommonSettings
+from herald.contract.settings import CommonSettings
 
 
 class ChatSettings(CommonSettings):

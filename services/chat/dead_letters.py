@@ -15,8 +15,8 @@ from aio_pika.abc import AbstractIncomingMessage
 from aiormq import spec
 from pamqp.common import FieldTable
 
-from shared.frames import ConfirmedPublisher
-from shared.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER
 
 log = logging.getLogger(__name__)
 

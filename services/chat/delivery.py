@@ -2,7 +2,7 @@
 
 Embedding it takes two lines in any Chainlit app, and leaves the app's own hooks alone:
 
-    from services.chat.delivery import attach
+    from herald.chat.delivery import attach
     attach()
 
 Under `chainlit run` it starts and stops with Chainlit's server. When Chainlit is mounted in a parent
@@ -31,24 +31,24 @@ from chainlit.config import config as chainlit_config
 from chainlit.data import get_data_layer
 from chainlit.session import WebsocketSession
 
-from services.chat import health, liveness, render
-from services.chat.broadcasts import ReplicaBroadcasts
-from services.chat.config import ChatSettings
-from services.chat.dead_letters import DeadLetters
-from services.chat.event_consumer import EventConsumer
-from services.chat.inbox_relay import InboxRelay
-from services.chat.session_delivery import SessionDelivery
-from services.chat.session_hooks import watch_sessions
-from services.chat.session_queues import SessionQueues
-from services.chat.session_registry import SessionRecord, SessionRegistry
-from services.chat.tab_ids import TabRefused
-from services.chat.thread_persistence import persist_to_thread
-from services.chat.user_locks import UserLocks
-from shared.agreed_settings import agree_or_exit
-from shared.broker_link import BrokerLink, LinkDown, LinkStatus
-from shared.frames import ChannelClosed, ConfirmedPublisher
-from shared.logs import mask_secrets_in
-from shared.topology import (
+from herald.chat import health, liveness, render
+from herald.chat.broadcasts import ReplicaBroadcasts
+from herald.chat.config import ChatSettings
+from herald.chat.dead_letters import DeadLetters
+from herald.chat.event_consumer import EventConsumer
+from herald.chat.inbox_relay import InboxRelay
+from herald.chat.session_delivery import SessionDelivery
+from herald.chat.session_hooks import watch_sessions
+from herald.chat.session_queues import SessionQueues
+from herald.chat.session_registry import SessionRecord, SessionRegistry
+from herald.chat.tab_ids import TabRefused
+from herald.chat.thread_persistence import persist_to_thread
+from herald.chat.user_locks import UserLocks
+from herald.contract.agreed_settings import agree_or_exit
+from herald.contract.broker_link import BrokerLink, LinkDown, LinkStatus
+from herald.contract.frames import ChannelClosed, ConfirmedPublisher
+from herald.contract.logs import mask_secrets_in
+from herald.contract.topology import (
     InboxArguments,
     declare_exchanges,
     declare_inbox,

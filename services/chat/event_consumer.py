@@ -27,8 +27,8 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from aio_pika.message import IncomingMessage
 from pydantic import ValidationError
 
-from services.chat.dead_letters import DeadLetters
-from shared.events import Event
+from herald.chat.dead_letters import DeadLetters
+from herald.contract.events import Event
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from services.chat import liveness
+from herald.chat import liveness
 
 RETRY_AFTER_SECONDS = 5
 router = APIRouter(prefix="/herald", tags=["herald"])

@@ -29,12 +29,12 @@ from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import PublishError
 from aiormq import spec
 
-from services.chat.dead_letters import DeadLetters
-from services.chat.held_acks import HeldAcks
-from services.chat.routing import InboxDecision, decide_inbox
-from shared.events import Event
-from shared.frames import ConfirmedPublisher
-from shared.topology import RELAYED_FOR_HEADER, SESSIONS_EXCHANGE, user_routing_key
+from herald.chat.dead_letters import DeadLetters
+from herald.chat.held_acks import HeldAcks
+from herald.chat.routing import InboxDecision, decide_inbox
+from herald.contract.events import Event
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import RELAYED_FOR_HEADER, SESSIONS_EXCHANGE, user_routing_key
 
 log = logging.getLogger(__name__)
 

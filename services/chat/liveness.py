@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from shared.broker_link import LinkStatus
+from herald.contract.broker_link import LinkStatus
 
 
 class Delivering(Protocol):

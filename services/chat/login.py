@@ -8,9 +8,9 @@ import chainlit as cl
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import Headers
 
-from services.chat.config import ChatSettings
-from services.chat.users import load_users, verify_password
-from shared.events import UserId
+from herald.chat.config import ChatSettings
+from herald.chat.users import load_users, verify_password
+from herald.contract.events import UserId
 
 _user_id = TypeAdapter(UserId)
 

@@ -28,10 +28,10 @@ from chainlit.session import WebsocketSession
 from chainlit.step import StepDict
 from chainlit.utils import utc_now
 
-from services.chat.config import image_hosts
-from services.chat.inert_markdown import make_inert
-from services.chat.routing import is_live_broadcast
-from shared.events import Event, Severity
+from herald.chat.config import image_hosts
+from herald.chat.inert_markdown import make_inert
+from herald.chat.routing import is_live_broadcast
+from herald.contract.events import Event, Severity
 
 log = logging.getLogger(__name__)
 

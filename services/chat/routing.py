@@ -12,8 +12,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import assert_never
 
-from services.chat.session_registry import SessionRecord
-from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
+from herald.chat.session_registry import SessionRecord
+from herald.contract.events import BroadcastTarget, Event, GroupTarget, UserTarget
 
 
 class InboxDecision(Enum):

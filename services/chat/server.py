@@ -1,4 +1,4 @@
-"""Serving a Chainlit app Herald's way: `python -m services.chat [APP] --host H --port P`.
+"""Serving a Chainlit app Herald's way: `python -m herald.chat [APP] --host H --port P`.
 
 `chainlit run` imports nest_asyncio, which swaps asyncio's C tasks and futures for the pure-Python ones
 and runs a Python event loop, so that an app may re-enter the running loop (`cl.run_sync`). Herald
@@ -25,9 +25,9 @@ from pathlib import Path
 import uvicorn
 import uvloop
 
-from services.chat.lean_queue import LeanQueue, LeanWSProtocol
-from shared.gc_thresholds import use_serving_thresholds
-from shared.logs import logging_config
+from herald.chat.lean_queue import LeanQueue, LeanWSProtocol
+from herald.contract.gc_thresholds import use_serving_thresholds
+from herald.contract.logs import logging_config
 
 DEFAULT_APP = Path(__file__).with_name("app.py")
 
@@ -101,7 +101,7 @@ def _fewer_malloc_arenas() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.chat", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m herald.chat", description=__doc__.splitlines()[0])
     parser.add_argument("app", nargs="?", type=Path, default=DEFAULT_APP, help=f"default {DEFAULT_APP}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)

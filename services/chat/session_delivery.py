@@ -20,14 +20,14 @@ from chainlit.server import sio
 from chainlit.session import WebsocketSession
 from pamqp.common import FieldTable
 
-from services.chat import render, socket_liveness
-from services.chat.inbox_relay import REQUEUE_DELAY_SECONDS
-from services.chat.routing import SessionDecision, decide_session, is_live_broadcast
-from services.chat.session_registry import SessionRecord, SessionRegistry
-from services.chat.unproven import Unproven
-from shared.events import Event
-from shared.frames import ConfirmedPublisher
-from shared.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER, RELAYED_FOR_HEADER
+from herald.chat import render, socket_liveness
+from herald.chat.inbox_relay import REQUEUE_DELAY_SECONDS
+from herald.chat.routing import SessionDecision, decide_session, is_live_broadcast
+from herald.chat.session_registry import SessionRecord, SessionRegistry
+from herald.chat.unproven import Unproven
+from herald.contract.events import Event
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER, RELAYED_FOR_HEADER
 
 log = logging.getLogger(__name__)
 

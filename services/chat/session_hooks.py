@@ -21,7 +21,7 @@ from chainlit.server import sio
 from chainlit.session import WebsocketSession
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from services.chat.tab_ids import TabRefused, refusal_reason
+from herald.chat.tab_ids import TabRefused, refusal_reason
 
 log = logging.getLogger(__name__)
 

@@ -25,14 +25,14 @@ from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from pamqp.common import FieldTable
 from pydantic import ValidationError
 
-from services.chat.dead_letters import DeadLetters
-from services.chat.event_consumer import EventConsumer, Handler, undecodable_reason
-from services.chat.routing import Departure, decide_departure
-from services.chat.session_registry import SessionRecord
-from services.chat.tab_ids import TabRefused
-from services.chat.tab_leases import Lease, TabLeases
-from shared.events import Event
-from shared.topology import (
+from herald.chat.dead_letters import DeadLetters
+from herald.chat.event_consumer import EventConsumer, Handler, undecodable_reason
+from herald.chat.routing import Departure, decide_departure
+from herald.chat.session_registry import SessionRecord
+from herald.chat.tab_ids import TabRefused
+from herald.chat.tab_leases import Lease, TabLeases
+from herald.contract.events import Event
+from herald.contract.topology import (
     EVENTS_EXCHANGE,
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,

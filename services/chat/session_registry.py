@@ -17,8 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.chat.unproven import UnprovenWindow
-from shared.events import Event
+from herald.chat.unproven import UnprovenWindow
+from herald.contract.events import Event
 
 SEEN_PER_SESSION = 1024
 # Live broadcasts a dropped tab had not been proven to read, shown again when it returns (they come

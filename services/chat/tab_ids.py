@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from shared.events import SessionId, ThreadId
+from herald.contract.events import SessionId, ThreadId
 
 _session_id: TypeAdapter[str] = TypeAdapter(SessionId)
 _thread_id: TypeAdapter[str] = TypeAdapter(ThreadId)

@@ -35,7 +35,7 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMe
 from aiormq.abc import AbstractChannel as ChannelUnderlay
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
-from shared.topology import ORPHANED_TABS_QUEUE, lease_queue_arguments, lease_queue_name
+from herald.contract.topology import ORPHANED_TABS_QUEUE, lease_queue_arguments, lease_queue_name
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import logging
 from chainlit.context import init_http_context
 from chainlit.data import get_data_layer
 
-from services.chat import render
-from shared.events import Event, UserTarget
+from herald.chat import render
+from herald.contract.events import Event, UserTarget
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from shared.events import Event
+from herald.contract.events import Event
 
 Held = TypeVar("Held")
 

@@ -1,6 +1,6 @@
 """The password users file: user ids with scrypt password hashes, for the demo login.
 
-`python -m services.chat.users add alice` asks for a password (or reads one line from stdin with
+`python -m herald.chat.users add alice` asks for a password (or reads one line from stdin with
 --password-stdin) and writes the hash into the users file. Passwords are never stored.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.events import UserId
+from herald.contract.events import UserId
 
 # scrypt is in the standard library and memory-hard; these are the parameters OWASP suggests.
 _N, _R, _P = 2**14, 8, 1
@@ -62,7 +62,7 @@ def load_users(path: Path) -> UsersFile:
         return UsersFile.model_validate(tomllib.loads(path.read_text()))
     except FileNotFoundError as exc:
         raise UsersFileError(f"users file {path} does not exist; add a user with "
-                             "`python -m services.chat.users add NAME`") from exc
+                             "`python -m herald.chat.users add NAME`") from exc
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
         raise UsersFileError(f"users file {path} is invalid: {exc}") from exc
 
@@ -81,7 +81,7 @@ def add_user(path: Path, user: str, password: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from services.chat.config import ChatSettings
+    from herald.chat.config import ChatSettings
 
     parser = argparse.ArgumentParser(description="Manage the Herald chat's password users file.")
     commands = parser.add_subparsers(dest="command", required=True)

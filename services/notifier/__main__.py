@@ -1,14 +1,14 @@
-"""`python -m services.notifier --host H --port P [--workers N]` runs the notifier under uvicorn."""
+"""`python -m herald.notifier --host H --port P [--workers N]` runs the notifier under uvicorn."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from services.notifier.api_keys import ApiKeyError
-from services.notifier.app import create_app
-from services.notifier.server import serve
-from services.notifier.webhooks import SourceConfigError
+from herald.notifier.api_keys import ApiKeyError
+from herald.notifier.app import create_app
+from herald.notifier.server import serve
+from herald.notifier.webhooks import SourceConfigError
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
         create_app()  # each worker builds its own; this one only checks the files, to fail with a clear message
     except (ApiKeyError, SourceConfigError) as exc:
         sys.exit(f"herald notifier: {exc}")
-    serve("services.notifier.app:create_app", args.host, args.port, args.workers, args.log_level)
+    serve("herald.notifier.app:create_app", args.host, args.port, args.workers, args.log_level)
 
 
 if __name__ == "__main__":

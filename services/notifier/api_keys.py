@@ -1,6 +1,6 @@
 """API keys: stored only as SHA-256 hashes, each with a name, scopes and optionally a rate limit.
 
-`python -m services.notifier.api_keys --name ci --scope events:publish` makes a new key and prints the
+`python -m herald.notifier.api_keys --name ci --scope events:publish` makes a new key and prints the
 key (shown once) and the entry to paste into the keys file.
 """
 
@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from services.notifier.rate_limits import UNLIMITED, RateLimit, RateLimitSetting
+from herald.notifier.rate_limits import UNLIMITED, RateLimit, RateLimitSetting
 
 KEY_PREFIX = "hk_"
 PUBLISH_EVENTS = "events:publish"
@@ -94,7 +94,7 @@ def read_keys_file(path: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         raise ApiKeyError(f"API keys file {path} does not exist; make a key with "
-                          "`python -m services.notifier.api_keys --name NAME`") from None
+                          "`python -m herald.notifier.api_keys --name NAME`") from None
     except OSError as exc:
         raise ApiKeyError(f"cannot read API keys file {path}: {exc.strerror}") from None
 

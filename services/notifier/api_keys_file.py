@@ -10,8 +10,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from services.notifier.api_keys import ApiKey, ApiKeyError, ApiKeyring, read_keys_file
-from services.notifier.watched_file import RACY_SECONDS, WatchedFile
+from herald.notifier.api_keys import ApiKey, ApiKeyError, ApiKeyring, read_keys_file
+from herald.notifier.watched_file import RACY_SECONDS, WatchedFile
 
 __all__ = ["RACY_SECONDS", "ApiKeysFile"]
 

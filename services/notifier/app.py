@@ -12,20 +12,20 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notifier import batch_route, events_route, groups_route, webhooks_route
-from services.notifier.api_keys_file import ApiKeysFile
-from services.notifier.config import NotifierSettings
-from services.notifier.groups import GroupStore
-from services.notifier.idempotency import AnswerStore
-from services.notifier.openapi import install_openapi, schema_ref
-from services.notifier.problems import PROBLEM_JSON, ProblemDetails, install_problem_handlers, problem_response
-from services.notifier.publisher import EventPublisher
-from services.notifier.rate_limits import RateLimit, RateLimits
-from services.notifier.state_db import open_state_db
-from services.notifier.webhooks import SourcesFile
-from shared.agreed_settings import agree_or_exit
-from shared.gc_thresholds import use_serving_thresholds
-from shared.topology import InboxArguments
+from herald.contract.agreed_settings import agree_or_exit
+from herald.contract.gc_thresholds import use_serving_thresholds
+from herald.contract.topology import InboxArguments
+from herald.notifier import batch_route, events_route, groups_route, webhooks_route
+from herald.notifier.api_keys_file import ApiKeysFile
+from herald.notifier.config import NotifierSettings
+from herald.notifier.groups import GroupStore
+from herald.notifier.idempotency import AnswerStore
+from herald.notifier.openapi import install_openapi, schema_ref
+from herald.notifier.problems import PROBLEM_JSON, ProblemDetails, install_problem_handlers, problem_response
+from herald.notifier.publisher import EventPublisher
+from herald.notifier.rate_limits import RateLimit, RateLimits
+from herald.notifier.state_db import open_state_db
+from herald.notifier.webhooks import SourcesFile
 
 log = logging.getLogger("herald.notifier")
 

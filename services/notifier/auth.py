@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from services.notifier.api_keys import ApiKey
-from services.notifier.api_keys_file import ApiKeysFile
-from services.notifier.problems import Problem
-from services.notifier.rate_limits import RateLimits, client_address
+from herald.notifier.api_keys import ApiKey
+from herald.notifier.api_keys_file import ApiKeysFile
+from herald.notifier.problems import Problem
+from herald.notifier.rate_limits import RateLimits, client_address
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="herald"'}
 

@@ -24,15 +24,15 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.notifier.api_keys import PUBLISH_EVENTS
-from services.notifier.auth import authenticated
-from services.notifier.event_ids import event_from
-from services.notifier.events_route import EVENT_PROBLEMS, dedupe_keys, idempotency_key_of
-from services.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, answers, json_body
-from services.notifier.problems import Problem, ProblemDetails, problem_body, unexpected_problem, validation_problem
-from services.notifier.publishing import Dedupe, publish_once
-from services.notifier.request_body import read_json
-from shared.events import Event, EventRequest
+from herald.contract.events import Event, EventRequest
+from herald.notifier.api_keys import PUBLISH_EVENTS
+from herald.notifier.auth import authenticated
+from herald.notifier.event_ids import event_from
+from herald.notifier.events_route import EVENT_PROBLEMS, dedupe_keys, idempotency_key_of
+from herald.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, answers, json_body
+from herald.notifier.problems import Problem, ProblemDetails, problem_body, unexpected_problem, validation_problem
+from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.request_body import read_json
 
 MAX_EVENTS = 1000
 # Publishes of one request awaiting their confirms at once: enough to keep the channel busy, few

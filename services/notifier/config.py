@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from shared.settings import CommonSettings
+from herald.contract.settings import CommonSettings
 
 
 class NotifierSettings(CommonSettings):

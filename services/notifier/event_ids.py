@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 
-from shared.events import Event, EventRequest
+from herald.contract.events import Event, EventRequest
 
-MAX_EVENT_ID = 128  # shared.events.EventId
+MAX_EVENT_ID = 128  # herald.contract.events.EventId
 
 
 def scoped_event_id(source: str, given: str) -> str:

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from services.notifier.api_keys import PUBLISH_EVENTS
-from services.notifier.auth import authenticated
-from services.notifier.event_ids import event_from, scoped_event_id
-from services.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY, answers, json_body
-from services.notifier.problems import Problem, validation_problem
-from services.notifier.publishing import Dedupe, publish_once
-from services.notifier.request_body import read_json
-from shared.events import EventRequest
+from herald.contract.events import EventRequest
+from herald.notifier.api_keys import PUBLISH_EVENTS
+from herald.notifier.auth import authenticated
+from herald.notifier.event_ids import event_from, scoped_event_id
+from herald.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY, answers, json_body
+from herald.notifier.problems import Problem, validation_problem
+from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.request_body import read_json
 
 router = APIRouter()
 

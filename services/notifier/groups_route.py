@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from services.notifier.api_keys import READ_GROUPS, WRITE_GROUPS
-from services.notifier.auth import authenticated
-from services.notifier.openapi import API_KEY, answers
-from services.notifier.problems import Problem
-from services.notifier.publisher import BrokerUnavailable
-from shared.events import GroupId, UserId
+from herald.contract.events import GroupId, UserId
+from herald.notifier.api_keys import READ_GROUPS, WRITE_GROUPS
+from herald.notifier.auth import authenticated
+from herald.notifier.openapi import API_KEY, answers
+from herald.notifier.problems import Problem
+from herald.notifier.publisher import BrokerUnavailable
 
 router = APIRouter(prefix="/v1/groups/{group}/members", tags=["groups"])
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from services.notifier.problems import PROBLEM_JSON, ProblemDetails
+from herald.notifier.problems import PROBLEM_JSON, ProblemDetails
 
 _REF = "#/components/schemas/{model}"
 

@@ -23,10 +23,10 @@ from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 from pamqp.common import FieldTable
 
-from shared.broker_link import BrokerLink
-from shared.events import BroadcastTarget, Event, GroupTarget, UserTarget
-from shared.frames import ConfirmedPublisher, MessageIdInFlight
-from shared.topology import (
+from herald.contract.broker_link import BrokerLink
+from herald.contract.events import BroadcastTarget, Event, GroupTarget, UserTarget
+from herald.contract.frames import ConfirmedPublisher, MessageIdInFlight
+from herald.contract.topology import (
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
     REASON_HEADER,

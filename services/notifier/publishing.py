@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from services.notifier.idempotency import AnswerStore
-from services.notifier.problems import Problem
-from services.notifier.publisher import BrokerUnavailable
-from shared.events import Event
+from herald.contract.events import Event
+from herald.notifier.idempotency import AnswerStore
+from herald.notifier.problems import Problem
+from herald.notifier.publisher import BrokerUnavailable
 
 
 class Publishes(Protocol):

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pyrate_limiter import Decision, Rate, RateItem, StateBucket, TokenBucket
 from starlette.requests import Request
 
-from services.notifier.problems import Problem
+from herald.notifier.problems import Problem
 
 log = logging.getLogger("herald.notifier.rate_limits")
 

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from services.notifier.problems import Problem
-from shared.events import MAX_DATA_DEPTH
+from herald.contract.events import MAX_DATA_DEPTH
+from herald.notifier.problems import Problem
 
 # orjson's own bound (1,024 levels), far past what the contract allows anywhere in an event.
 _ORJSON_TOO_DEEP = "depth limit exceeded"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from shared.logs import logging_config
+from herald.contract.logs import logging_config
 
 
 def serve(factory: str, host: str, port: int, workers: int = 1, log_level: str = "info") -> None:

@@ -20,13 +20,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from services.notifier.events_route import Accepted
-from services.notifier.openapi import answers
-from services.notifier.problems import Problem
-from services.notifier.publishing import Dedupe, publish_once
-from services.notifier.rate_limits import client_address
-from services.notifier.request_body import read_limited
-from services.notifier.webhooks import (
+from herald.contract.events import EventRequest
+from herald.notifier.events_route import Accepted
+from herald.notifier.openapi import answers
+from herald.notifier.problems import Problem
+from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.rate_limits import client_address
+from herald.notifier.request_body import read_limited
+from herald.notifier.webhooks import (
     Ignored,
     PayloadError,
     SourceConfig,
@@ -36,7 +37,6 @@ from services.notifier.webhooks import (
     render_delivery,
     verify_delivery,
 )
-from shared.events import EventRequest
 
 log = logging.getLogger("herald.notifier.webhooks")
 router = APIRouter(tags=["webhooks"])

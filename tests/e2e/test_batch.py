@@ -9,7 +9,7 @@ import aio_pika
 import httpx
 import pytest
 
-from shared.topology import inbox_queue_name
+from herald.contract.topology import inbox_queue_name
 from tests.conftest import Keys
 from tests.support.processes import Service
 from tests.support.routing_drivers import Tabs, fresh_user

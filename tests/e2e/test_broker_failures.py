@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.topology import inbox_queue_name, session_queue_name
+from herald.contract.topology import inbox_queue_name, session_queue_name
 from tests.conftest import Keys
 from tests.support import processes
 from tests.support.broker import RestartableBroker

@@ -93,7 +93,7 @@ async def test_a_chat_waiting_for_the_broker_stops_when_told(users_file: Path, w
     log = chat_dir / "chat.log"
     with log.open("w") as out:
         chat = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.chat", "--port", str(free_port()), cwd=chat_dir, env=env, stdout=out,
+            sys.executable, "-m", "herald.chat", "--port", str(free_port()), cwd=chat_dir, env=env, stdout=out,
             stderr=asyncio.subprocess.STDOUT)
     try:
         await wait_until(lambda: "Connection refused" in log.read_text(), timeout=30,

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shared.topology import user_routing_key
+from herald.contract.topology import user_routing_key
 from tests.conftest import Keys
 from tests.support.broker_probe import Sink, sink
 from tests.support.problems import assert_problem

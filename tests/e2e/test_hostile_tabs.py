@@ -15,7 +15,7 @@ import uuid
 import pytest
 import socketio
 
-from shared.topology import session_queue_name
+from herald.contract.topology import session_queue_name
 from tests.support.broker_probe import consumer_count, queue_exists
 from tests.support.chat_client import ChatTab, login_by_header
 from tests.support.processes import Service

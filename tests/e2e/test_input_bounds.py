@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.events import MAX_BODY_BYTES, MAX_DATA_BYTES, MAX_DATA_DEPTH
+from herald.contract.events import MAX_BODY_BYTES, MAX_DATA_BYTES, MAX_DATA_DEPTH
 from tests.conftest import PASSWORDS, Keys
 from tests.support.chat_client import login, open_tab
 from tests.support.problems import assert_problem

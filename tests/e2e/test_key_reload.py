@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
+from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
 from tests.support import processes
 from tests.support.waiting import wait_until
 

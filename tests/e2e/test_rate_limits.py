@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
-from services.notifier.rate_limits import QUOTA_EXCEEDED, RateLimit
+from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
+from herald.notifier.rate_limits import QUOTA_EXCEEDED, RateLimit
 from tests.support import processes
 from tests.support.processes import Service
 from tests.support.waiting import eventually

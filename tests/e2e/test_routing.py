@@ -15,8 +15,8 @@ import aio_pika
 import httpx
 import pytest
 
-from shared.events import EventRequest
-from shared.topology import session_queue_name
+from herald.contract.events import EventRequest
+from herald.contract.topology import session_queue_name
 from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
 from tests.support import processes

@@ -49,7 +49,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import event as count_in_statistics
 from hypothesis import strategies as st
 
-from shared.topology import session_queue_name
+from herald.contract.topology import session_queue_name
 from tests.conftest import Keys
 from tests.support import processes
 from tests.support.broker_probe import consumer_count

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.agreed_settings import STARTUP_FAILURE
+from herald.contract.agreed_settings import STARTUP_FAILURE
 from tests.conftest import Keys
 from tests.support import processes
 from tests.support.processes import Service

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.topology import user_routing_key
+from herald.contract.topology import user_routing_key
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
 from tests.support.broker_probe import sink

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from shared.topology import user_routing_key
+from herald.contract.topology import user_routing_key
 from tests.conftest import PASSWORDS, Keys
 from tests.support.broker_probe import sink
 from tests.support.chat_client import login, open_tab

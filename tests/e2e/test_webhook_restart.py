@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.topology import user_routing_key
+from herald.contract.topology import user_routing_key
 from tests.conftest import Keys
 from tests.support import processes
 from tests.support.broker_probe import sink

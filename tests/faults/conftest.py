@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.api_keys import PUBLISH_EVENTS, UNLIMITED, config_entry, new_key
+from herald.notifier.api_keys import PUBLISH_EVENTS, UNLIMITED, config_entry, new_key
 from tests.support import processes
 from tests.support.paced_publisher import PacedPublisher
 from tests.support.processes import ROOT, Service

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.topology import session_queue_name
+from herald.contract.topology import session_queue_name
 from tests.faults.conftest import FAULT_CHAT_ENV
 from tests.support import processes
 from tests.support.broker_probe import queue_exists

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.topology import session_queue_name
+from herald.contract.topology import session_queue_name
 from tests.faults.conftest import RECONNECT_GRACE_SECONDS, tab_process
 from tests.support.broker_probe import consumer_count
 from tests.support.chat_client import ChatTab, login_by_header

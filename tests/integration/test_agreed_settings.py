@@ -11,9 +11,9 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 
-from shared.agreed_settings import AgreedSetting, SettingsDisagree, agreed_settings, check_agreement
-from shared.settings import CommonSettings
-from shared.topology import agreed_setting_queue_name
+from herald.contract.agreed_settings import AgreedSetting, SettingsDisagree, agreed_settings, check_agreement
+from herald.contract.settings import CommonSettings
+from herald.contract.topology import agreed_setting_queue_name
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import contextlib
 
 import pytest
 
-from shared.broker_connection import connect_until_up
+from herald.contract.broker_connection import connect_until_up
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
+from herald.contract.broker_connection import RECONNECT_INTERVAL_SECONDS
+from herald.contract.broker_link import BrokerLink, LinkDown
 from scripts.rabbitmq_node import free_port
-from shared.broker_connection import RECONNECT_INTERVAL_SECONDS
-from shared.broker_link import BrokerLink, LinkDown
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

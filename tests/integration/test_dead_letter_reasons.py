@@ -15,14 +15,14 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 
-from services.chat.dead_letters import DeadLetters
-from services.chat.event_consumer import EventConsumer
-from services.chat.inbox_relay import InboxRelay
-from services.chat.session_queues import SessionQueues
-from services.chat.session_registry import SessionRecord
-from shared.events import Event, EventRequest
-from shared.frames import ConfirmedPublisher
-from shared.topology import (
+from herald.chat.dead_letters import DeadLetters
+from herald.chat.event_consumer import EventConsumer
+from herald.chat.inbox_relay import InboxRelay
+from herald.chat.session_queues import SessionQueues
+from herald.chat.session_registry import SessionRecord
+from herald.contract.events import Event, EventRequest
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import (
     InboxArguments,
     declare_exchanges,
     declare_inbox,

@@ -14,7 +14,7 @@ import pytest
 from aio_pika.exceptions import DeliveryError, PublishError
 from aiormq import spec
 
-from shared.frames import ChannelClosed, FramePublisher, MessageIdInFlight
+from herald.contract.frames import ChannelClosed, FramePublisher, MessageIdInFlight
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import aio_pika
 import pytest
 
-from services.notifier.publisher import EventPublisher
-from shared.events import Event, EventRequest
-from shared.topology import InboxArguments, inbox_queue_name
+from herald.contract.events import Event, EventRequest
+from herald.contract.topology import InboxArguments, inbox_queue_name
+from herald.notifier.publisher import EventPublisher
 from tests.support.broker import RestartableBroker
 from tests.support.waiting import wait_until
 

@@ -15,11 +15,11 @@ import uuid
 import aio_pika
 import pytest
 
-from services.chat.held_acks import HeldAcks
-from services.chat.inbox_relay import InboxRelay, ProvenHere, ShowHere
-from shared.events import Event, EventRequest
-from shared.frames import ConfirmedPublisher
-from shared.topology import (
+from herald.chat.held_acks import HeldAcks
+from herald.chat.inbox_relay import InboxRelay, ProvenHere, ShowHere
+from herald.contract.events import Event, EventRequest
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import (
     SESSIONS_EXCHANGE,
     InboxArguments,
     declare_exchanges,

@@ -2,7 +2,7 @@
 
 Herald's queues get their classic queue version from broker policies, not queue arguments: RabbitMQ
 refuses a redeclare whose arguments differ, so an argument would break the queues an older Herald
-declared. Inboxes are v2, tabs' queues v1 (shared.topology.QUEUE_VERSION_POLICIES says why).
+declared. Inboxes are v2, tabs' queues v1 (herald.contract.topology.QUEUE_VERSION_POLICIES says why).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from collections.abc import Iterator
 import aio_pika
 import pytest
 
-from scripts.rabbitmq_node import RabbitMQNode, erlang_scheduler_flags, private_node
-from shared.topology import (
+from herald.contract.topology import (
     InboxArguments,
     declare_exchanges,
     declare_inbox,
@@ -24,6 +23,7 @@ from shared.topology import (
     session_queue_arguments,
     session_queue_name,
 )
+from scripts.rabbitmq_node import RabbitMQNode, erlang_scheduler_flags, private_node
 
 pytestmark = pytest.mark.integration
 

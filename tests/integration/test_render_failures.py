@@ -8,11 +8,11 @@ import uuid
 import aio_pika
 import pytest
 
-from services.chat.session_delivery import SessionDelivery
-from services.chat.session_registry import SessionRegistry
-from shared.events import EventRequest
-from shared.frames import ConfirmedPublisher
-from shared.topology import declare_exchanges
+from herald.chat.session_delivery import SessionDelivery
+from herald.chat.session_registry import SessionRegistry
+from herald.contract.events import EventRequest
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import declare_exchanges
 from tests.support.broker_probe import dead_letter_reasons
 
 pytestmark = pytest.mark.integration

@@ -16,12 +16,12 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
 
-from services.chat.dead_letters import DeadLetters
-from services.chat.session_queues import SessionQueues
-from services.chat.session_registry import SessionRecord
-from shared.events import Event, EventRequest
-from shared.frames import ConfirmedPublisher
-from shared.topology import (
+from herald.chat.dead_letters import DeadLetters
+from herald.chat.session_queues import SessionQueues
+from herald.chat.session_registry import SessionRecord
+from herald.contract.events import Event, EventRequest
+from herald.contract.frames import ConfirmedPublisher
+from herald.contract.topology import (
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
     InboxArguments,

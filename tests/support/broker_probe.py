@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import aio_pika
 from aio_pika.abc import AbstractQueue
 
-from shared.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, REASON_HEADER
+from herald.contract.topology import DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, REASON_HEADER
 
 
 async def dead_letter_reasons(amqp_url: str) -> dict[str, str]:

@@ -98,7 +98,7 @@ def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/
     def start(port: int) -> AbstractContextManager[Service]:
         environment = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
                        "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **(env or {})}
-        command = [sys.executable, "-m", "services.notifier", "--host", "127.0.0.1", "--port", str(port)]
+        command = [sys.executable, "-m", "herald.notifier", "--host", "127.0.0.1", "--port", str(port)]
         return running(f"notifier-{port}", command, environment | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
                        port)
 
@@ -131,7 +131,7 @@ async def chat_linked(chat: Service, timeout: float = 60) -> None:  # noqa: ASYN
 def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, chainlit_run: bool = False,
          env: Mapping[str, str] | None = None, ready_path: str = "/herald/readyz",
          app: Path | None = None) -> Iterator[Service]:
-    """Herald's chat as it is shipped (`python -m services.chat`), or under `chainlit run`; `env` adds to
+    """Herald's chat as it is shipped (`python -m herald.chat`), or under `chainlit run`; `env` adds to
     (or overrides) its environment; `app` is another Chainlit app than the demo's. It serves without its
     broker; by default this returns once delivery is live too (its broker link up, its queues declared),
     or with `ready_path="/auth/config"` once it serves."""
@@ -146,7 +146,7 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
 
     def start(port: int) -> AbstractContextManager[Service]:
         app_path = str(app or ROOT / "services/chat/app.py")
-        command = [sys.executable, "-m", "services.chat", app_path, "--host", "127.0.0.1", "--port", str(port)]
+        command = [sys.executable, "-m", "herald.chat", app_path, "--host", "127.0.0.1", "--port", str(port)]
         if chainlit_run:
             command[1:4] = ["-m", "chainlit", "run", app_path, "--headless"]
         return running(name, command, env, chat_dir, ready_path, port)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from shared.topology import session_queue_name
+from herald.contract.topology import session_queue_name
 from tests.conftest import Keys
 from tests.support.broker_probe import consumer_count
 from tests.support.chat_client import ChatTab, login_by_header, open_tab

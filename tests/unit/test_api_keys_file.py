@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.api_keys import PUBLISH_EVENTS, ApiKeyError, config_entry, new_key
-from services.notifier.api_keys_file import RACY_SECONDS, ApiKeysFile
+from herald.notifier.api_keys import PUBLISH_EVENTS, ApiKeyError, config_entry, new_key
+from herald.notifier.api_keys_file import RACY_SECONDS, ApiKeysFile
 
 pytestmark = pytest.mark.unit
 

@@ -20,8 +20,8 @@ from chainlit.context import init_http_context
 from chainlit.server import sio
 from chainlit.step import StepDict
 
-from services.chat import render
-from shared.events import EventRequest
+from herald.chat import render
+from herald.contract.events import EventRequest
 
 pytestmark = pytest.mark.unit
 

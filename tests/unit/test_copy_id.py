@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.chat.inbox_relay import MAX_MESSAGE_ID_BYTES, copy_id
-from shared.events import EventRequest
+from herald.chat.inbox_relay import MAX_MESSAGE_ID_BYTES, copy_id
+from herald.contract.events import EventRequest
 
 pytestmark = pytest.mark.unit
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.chat.users import add_user, hash_password, load_users, verify_password
-from services.notifier.api_keys import ApiKeyError, ApiKeyring, config_entry, hash_key, new_key
-from services.notifier.rate_limits import UNLIMITED, RateLimit, RateLimitSetting
+from herald.chat.users import add_user, hash_password, load_users, verify_password
+from herald.notifier.api_keys import ApiKeyError, ApiKeyring, config_entry, hash_key, new_key
+from herald.notifier.rate_limits import UNLIMITED, RateLimit, RateLimitSetting
 
 pytestmark = pytest.mark.unit
 
@@ -38,7 +38,7 @@ def test_a_broken_keys_file_is_refused_with_a_reason(tmp_path: Path, content: st
 
 
 def test_a_missing_keys_file_says_how_to_make_a_key(tmp_path: Path) -> None:
-    with pytest.raises(ApiKeyError, match=r"services\.notifier\.api_keys"):
+    with pytest.raises(ApiKeyError, match=r"herald\.notifier\.api_keys"):
         ApiKeyring.load(tmp_path / "nope.toml")
 
 

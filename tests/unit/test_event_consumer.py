@@ -11,10 +11,10 @@ from typing import Any, cast
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from services.chat import event_consumer
-from services.chat.dead_letters import DeadLetters
-from services.chat.event_consumer import EventConsumer
-from shared.events import Event, EventRequest
+from herald.chat import event_consumer
+from herald.chat.dead_letters import DeadLetters
+from herald.chat.event_consumer import EventConsumer
+from herald.contract.events import Event, EventRequest
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.event_ids import event_from, scoped_event_id
-from shared.events import Event, EventRequest
+from herald.contract.events import Event, EventRequest
+from herald.notifier.event_ids import event_from, scoped_event_id
 
 pytestmark = pytest.mark.unit
 

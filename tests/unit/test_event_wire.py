@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from shared.events import Event, EventRequest, Severity
+from herald.contract.events import Event, EventRequest, Severity
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.events import (
+from herald.contract.events import (
     MAX_BODY_BYTES,
     MAX_DATA_BYTES,
     MAX_DATA_DEPTH,
@@ -154,7 +154,7 @@ def test_every_target_kind_has_its_tag_in_the_discriminator() -> None:
     kind could not be serialised (mypy's assert_never then names every place that branches on the kind)."""
     from typing import get_args
 
-    from shared.events import _KIND_OF, Target
+    from herald.contract.events import _KIND_OF, Target
 
     union, *_ = get_args(Target)
     tagged = {get_args(member)[0]: get_args(member)[1].tag for member in get_args(union)}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pamqp.body import ContentBody
 from pamqp.header import ContentHeader
 
-from shared.frames import body_frame, header_frame, publish_frame
+from herald.contract.frames import body_frame, header_frame, publish_frame
 
 pytestmark = pytest.mark.unit
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from services.chat import server as chat_server
-from services.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
-from services.notifier.app import create_app
-from services.notifier.config import NotifierSettings
-from shared.gc_thresholds import GC_THRESHOLDS
+from herald.chat import server as chat_server
+from herald.contract.gc_thresholds import GC_THRESHOLDS
+from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
+from herald.notifier.app import create_app
+from herald.notifier.config import NotifierSettings
 
 pytestmark = pytest.mark.unit
 

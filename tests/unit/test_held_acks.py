@@ -9,7 +9,7 @@ import pytest
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import ChannelInvalidStateError
 
-from services.chat.held_acks import HeldAcks
+from herald.chat.held_acks import HeldAcks
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit

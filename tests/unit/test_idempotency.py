@@ -8,8 +8,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from services.notifier.idempotency import AnswerStore, Claim
-from services.notifier.state_db import open_state_db
+from herald.notifier.idempotency import AnswerStore, Claim
+from herald.notifier.state_db import open_state_db
 
 pytestmark = pytest.mark.unit
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from markdown_it import MarkdownIt
 
-from services.chat.inert_markdown import make_inert
+from herald.chat.inert_markdown import make_inert
 
 pytestmark = pytest.mark.unit
 
@@ -147,8 +147,8 @@ def test_a_hostile_flood_is_scanned_in_linear_time() -> None:
 
 
 def test_the_chat_renders_every_message_inert_with_the_configured_image_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.chat import config, render
-    from shared.events import Event
+    from herald.chat import config, render
+    from herald.contract.events import Event
 
     event = Event(id="evt_1", target={"user": "alice"}, title="[t](javascript:x)", source="tests",
                   created_at=datetime.now(UTC),

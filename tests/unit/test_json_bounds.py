@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.json_bounds import nests_deeper_than, out_of_bounds
+from herald.contract.json_bounds import nests_deeper_than, out_of_bounds
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.chat.lean_queue import LeanQueue
+from herald.chat.lean_queue import LeanQueue
 
 pytestmark = pytest.mark.unit
 

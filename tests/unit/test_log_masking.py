@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.logs import logging_config, mask_url_passwords
+from herald.contract.logs import logging_config, mask_url_passwords
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from scripts.mutation import EQUIVALENT, MODULES, Outcome, score
 
 pytestmark = pytest.mark.unit
 
-CLAIM = "services.notifier.idempotency.xǁAnswerStoreǁ_claim__mutmut_3"
-PARSE = "services.notifier.webhooks.schemes.standard_webhooks.x__parse__mutmut_4"
+CLAIM = "herald.notifier.idempotency.xǁAnswerStoreǁ_claim__mutmut_3"
+PARSE = "herald.notifier.webhooks.schemes.standard_webhooks.x__parse__mutmut_4"
 
 
 def reason_for(mutant: str, removed: str, added: str) -> str | None:

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
-from services.notifier.app import create_app
-from services.notifier.config import NotifierSettings
-from services.notifier.idempotency import AnswerStore
-from services.notifier.state_db import open_state_db
-from shared.events import Event
+from herald.contract.events import Event
+from herald.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
+from herald.notifier.app import create_app
+from herald.notifier.config import NotifierSettings
+from herald.notifier.idempotency import AnswerStore
+from herald.notifier.state_db import open_state_db
 from tests.support.problems import assert_problem
 
 pytestmark = pytest.mark.unit
@@ -107,7 +107,7 @@ async def test_one_events_unexpected_failure_in_a_batch_is_its_own_problem(
 
 async def test_a_failure_before_an_event_has_an_id_is_still_that_events_problem(
         notifier: Notifier, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared import events
+    from herald.contract import events
 
     to_event = events.EventRequest.to_event
 

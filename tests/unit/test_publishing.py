@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.idempotency import AnswerStore
-from services.notifier.problems import Problem
-from services.notifier.publisher import BrokerUnavailable
-from services.notifier.publishing import Dedupe, publish_once
-from services.notifier.state_db import open_state_db
-from shared.events import Event, EventRequest
+from herald.contract.events import Event, EventRequest
+from herald.notifier.idempotency import AnswerStore
+from herald.notifier.problems import Problem
+from herald.notifier.publisher import BrokerUnavailable
+from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.state_db import open_state_db
 
 pytestmark = pytest.mark.unit
 

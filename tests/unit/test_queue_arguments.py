@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import CommonSettings
-from shared.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, InboxArguments, session_queue_arguments
+from herald.contract.settings import CommonSettings
+from herald.contract.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, InboxArguments, session_queue_arguments
 
 pytestmark = pytest.mark.unit
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.problems import Problem
-from services.notifier.rate_limits import (
+from herald.notifier.problems import Problem
+from herald.notifier.rate_limits import (
     MAX_ADDRESSES,
     QUOTA_EXCEEDED,
     UNLIMITED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.chat.routing import (
+from herald.chat.routing import (
     Departure,
     InboxDecision,
     SessionDecision,
@@ -13,8 +13,8 @@ from services.chat.routing import (
     decide_session,
     is_live_broadcast,
 )
-from services.chat.session_registry import SessionRecord
-from shared.events import Event, EventRequest
+from herald.chat.session_registry import SessionRecord
+from herald.contract.events import Event, EventRequest
 
 pytestmark = pytest.mark.unit
 

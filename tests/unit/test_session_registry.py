@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.chat.session_registry import BROADCASTS_TO_REPLAY, CATCHING_UP, SEEN_PER_SESSION, SessionRegistry
-from shared.events import Event, EventRequest
+from herald.chat.session_registry import BROADCASTS_TO_REPLAY, CATCHING_UP, SEEN_PER_SESSION, SessionRegistry
+from herald.contract.events import Event, EventRequest
 
 pytestmark = pytest.mark.unit
 

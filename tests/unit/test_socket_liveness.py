@@ -19,8 +19,8 @@ from engineio import packet
 from engineio.async_socket import AsyncSocket
 from websockets.asyncio.client import connect
 
+from herald.chat import socket_liveness
 from scripts.rabbitmq_node import free_port
-from services.chat import socket_liveness
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.chat.tab_ids import QUOTED_CHARACTERS, refusal_reason
+from herald.chat.tab_ids import QUOTED_CHARACTERS, refusal_reason
 
 pytestmark = pytest.mark.unit
 

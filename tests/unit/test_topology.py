@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.events import BroadcastTarget, GroupTarget, UserTarget
-from shared.topology import (
+from herald.contract.events import BroadcastTarget, GroupTarget, UserTarget
+from herald.contract.topology import (
     EVENTS_EXCHANGE,
     QUEUE_VERSION_POLICIES,
     InboxArguments,

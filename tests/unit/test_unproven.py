@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.chat.unproven import MAX_UNPROVEN_BYTES, MAX_UNPROVEN_EVENTS, UnprovenWindow
-from shared.events import Event, EventRequest
+from herald.chat.unproven import MAX_UNPROVEN_BYTES, MAX_UNPROVEN_EVENTS, UnprovenWindow
+from herald.contract.events import Event, EventRequest
 
 pytestmark = pytest.mark.unit
 

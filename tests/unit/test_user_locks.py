@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.chat.user_locks import UserLocks
+from herald.chat.user_locks import UserLocks
 
 pytestmark = pytest.mark.unit
 

@@ -47,18 +47,18 @@ purpose (see `markdown_text`).
 
 from __future__ import annotations
 
-from services.notifier.webhooks.errors import (
+from herald.notifier.webhooks.errors import (
     PayloadError,
     RenderError,
     SourceConfigError,
     UnparsableBody,
     VerificationError,
 )
-from services.notifier.webhooks.message_template import Ignored
-from services.notifier.webhooks.sources import SourceConfig, enabled_source, load_sources, parse_sources
-from services.notifier.webhooks.sources_file import SourcesFile
-from services.notifier.webhooks.templates import render_delivery
-from services.notifier.webhooks.verification import VerifiedDelivery, verify_delivery
+from herald.notifier.webhooks.message_template import Ignored
+from herald.notifier.webhooks.sources import SourceConfig, enabled_source, load_sources, parse_sources
+from herald.notifier.webhooks.sources_file import SourcesFile
+from herald.notifier.webhooks.templates import render_delivery
+from herald.notifier.webhooks.verification import VerifiedDelivery, verify_delivery
 
 __all__ = [
     "Ignored",

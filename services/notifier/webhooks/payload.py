@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.notifier.webhooks.errors import UnparsableBody
-from shared.json_bounds import nests_deeper_than
+from herald.contract.json_bounds import nests_deeper_than
+from herald.notifier.webhooks.errors import UnparsableBody
 
 # Real senders' payloads nest under 10 levels; the bound keeps the parser, the templates and the
 # event's serializers well inside their own limits (a 5,000-deep body used to be a 500).

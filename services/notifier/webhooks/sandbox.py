@@ -23,8 +23,8 @@ from typing import Any
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from services.notifier.webhooks.errors import RenderError
-from services.notifier.webhooks.markdown_text import code, code_block, escape_output, link, safe_url, verbatim
+from herald.notifier.webhooks.errors import RenderError
+from herald.notifier.webhooks.markdown_text import code, code_block, escape_output, link, safe_url, verbatim
 
 EXCERPT_BYTES = 2048
 

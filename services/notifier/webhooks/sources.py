@@ -21,13 +21,13 @@ from pydantic import (
     model_validator,
 )
 
-from services.notifier.rate_limits import RateLimitSetting
-from services.notifier.webhooks.builtin_templates import BuiltinName
-from services.notifier.webhooks.errors import SourceConfigError
-from services.notifier.webhooks.sandbox import check_syntax
-from services.notifier.webhooks.schemes import VerificationScheme
-from services.notifier.webhooks.schemes.base import HeaderName
-from shared.events import UserTarget
+from herald.contract.events import UserTarget
+from herald.notifier.rate_limits import RateLimitSetting
+from herald.notifier.webhooks.builtin_templates import BuiltinName
+from herald.notifier.webhooks.errors import SourceConfigError
+from herald.notifier.webhooks.sandbox import check_syntax
+from herald.notifier.webhooks.schemes import VerificationScheme
+from herald.notifier.webhooks.schemes.base import HeaderName
 
 # Names appear in the URL (/v1/webhooks/<name>) and in each event's `source`.
 SourceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]

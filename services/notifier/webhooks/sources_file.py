@@ -8,9 +8,9 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from services.notifier.watched_file import WatchedFile
-from services.notifier.webhooks.errors import SourceConfigError
-from services.notifier.webhooks.sources import SourceConfig, enabled_source, sources_from
+from herald.notifier.watched_file import WatchedFile
+from herald.notifier.webhooks.errors import SourceConfigError
+from herald.notifier.webhooks.sources import SourceConfig, enabled_source, sources_from
 
 log = logging.getLogger("herald.notifier.webhooks")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.notifier.webhooks.errors import RenderError
-from services.notifier.webhooks.sources import SourceConfig
+from herald.notifier.webhooks.errors import RenderError
+from herald.notifier.webhooks.sources import SourceConfig
 
 
 def resolve_target(source: SourceConfig, identity: str | None) -> dict[str, Any]:

@@ -21,16 +21,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.notifier.webhooks.builtin_templates import BUILTIN_TEMPLATES
-from services.notifier.webhooks.builtin_templates.generic import UNRENDERABLE
-from services.notifier.webhooks.errors import RenderError
-from services.notifier.webhooks.message_template import Ignored, MessageTemplate
-from services.notifier.webhooks.payload import parse_json
-from services.notifier.webhooks.sandbox import render_markdown, render_plain
-from services.notifier.webhooks.sources import SourceConfig
-from services.notifier.webhooks.targets import resolve_target
-from services.notifier.webhooks.verification import VerifiedDelivery
-from shared.events import MAX_BODY_BYTES, EventRequest
+from herald.contract.events import MAX_BODY_BYTES, EventRequest
+from herald.notifier.webhooks.builtin_templates import BUILTIN_TEMPLATES
+from herald.notifier.webhooks.builtin_templates.generic import UNRENDERABLE
+from herald.notifier.webhooks.errors import RenderError
+from herald.notifier.webhooks.message_template import Ignored, MessageTemplate
+from herald.notifier.webhooks.payload import parse_json
+from herald.notifier.webhooks.sandbox import render_markdown, render_plain
+from herald.notifier.webhooks.sources import SourceConfig
+from herald.notifier.webhooks.targets import resolve_target
+from herald.notifier.webhooks.verification import VerifiedDelivery
 
 log = logging.getLogger("herald.notifier.webhooks")
 

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.notifier.webhooks.errors import PayloadError, UnparsableBody
-from services.notifier.webhooks.payload import lookup_path, parse_json
-from services.notifier.webhooks.sources import SourceConfig
+from herald.notifier.webhooks.errors import PayloadError, UnparsableBody
+from herald.notifier.webhooks.payload import lookup_path, parse_json
+from herald.notifier.webhooks.sources import SourceConfig
 
 # Never shown to templates, whatever the scheme: they carry credentials.
 _ALWAYS_HIDDEN = frozenset({"authorization", "proxy-authorization", "cookie"})

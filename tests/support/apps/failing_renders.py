@@ -10,9 +10,9 @@ from pathlib import Path
 import chainlit as cl
 from chainlit.config import config
 
-from services.chat.config import ChatSettings
-from services.chat.delivery import attach
-from services.chat.login import install_login
+from herald.chat.config import ChatSettings
+from herald.chat.delivery import attach
+from herald.chat.login import install_login
 
 FAIL_WHILE = Path(os.environ["HERALD_TEST_FAIL_RENDERS"])
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.notifier.webhooks import SourceConfig, parse_sources
+from herald.notifier.webhooks import SourceConfig, parse_sources
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "webhooks"
 

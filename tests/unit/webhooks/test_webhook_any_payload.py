@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.notifier.webhooks import Ignored, parse_sources, render_delivery
-from services.notifier.webhooks.verification import VerifiedDelivery
-from shared.events import EventRequest
+from herald.contract.events import EventRequest
+from herald.notifier.webhooks import Ignored, parse_sources, render_delivery
+from herald.notifier.webhooks.verification import VerifiedDelivery
 
 pytestmark = pytest.mark.unit
 

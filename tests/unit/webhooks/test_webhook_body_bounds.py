@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.webhooks import UnparsableBody
-from services.notifier.webhooks.payload import MAX_DEPTH, parse_json
+from herald.notifier.webhooks import UnparsableBody
+from herald.notifier.webhooks.payload import MAX_DEPTH, parse_json
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.notifier.webhooks import Ignored, SourceConfig, VerifiedDelivery, render_delivery
-from shared.events import EventRequest, Severity
+from herald.contract.events import EventRequest, Severity
+from herald.notifier.webhooks import Ignored, SourceConfig, VerifiedDelivery, render_delivery
 
 pytestmark = pytest.mark.unit
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from services.notifier.webhooks import Ignored, load_sources, render_delivery, verify_delivery
-from services.notifier.webhooks.sandbox import first_line, money
-from shared.events import EventRequest
+from herald.contract.events import EventRequest
+from herald.notifier.webhooks import Ignored, load_sources, render_delivery, verify_delivery
+from herald.notifier.webhooks.sandbox import first_line, money
 from tests.support.published_webhooks import (
     GITHUB_VERSIONS,
     Example,

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from services.notifier.webhooks import SourceConfig, VerificationError, verify_delivery
+from herald.notifier.webhooks import SourceConfig, VerificationError, verify_delivery
 
 pytestmark = pytest.mark.unit
 

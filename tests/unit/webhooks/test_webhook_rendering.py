@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from services.notifier.webhooks import (
+from herald.contract.events import MAX_BODY_BYTES, EventRequest, Severity
+from herald.notifier.webhooks import (
     RenderError,
     SourceConfig,
     UnparsableBody,
@@ -20,9 +21,8 @@ from services.notifier.webhooks import (
     render_delivery,
     verify_delivery,
 )
-from services.notifier.webhooks import templates as templates_module
-from services.notifier.webhooks.targets import resolve_target
-from shared.events import MAX_BODY_BYTES, EventRequest, Severity
+from herald.notifier.webhooks import templates as templates_module
+from herald.notifier.webhooks.targets import resolve_target
 
 pytestmark = pytest.mark.unit
 

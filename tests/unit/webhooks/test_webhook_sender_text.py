@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from services.notifier.webhooks import Ignored, parse_sources, render_delivery
-from services.notifier.webhooks.markdown_text import code, escape_markdown, link, verbatim
-from services.notifier.webhooks.verification import VerifiedDelivery
-from shared.events import EventRequest
+from herald.contract.events import EventRequest
+from herald.notifier.webhooks import Ignored, parse_sources, render_delivery
+from herald.notifier.webhooks.markdown_text import code, escape_markdown, link, verbatim
+from herald.notifier.webhooks.verification import VerifiedDelivery
 from tests.support.published_webhooks import Example, published_examples
 
 pytestmark = pytest.mark.unit

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.webhooks import SourceConfig, SourceConfigError, VerificationError, verify_delivery
+from herald.notifier.webhooks import SourceConfig, SourceConfigError, VerificationError, verify_delivery
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.notifier.webhooks import SourceConfigError, enabled_source, load_sources, parse_sources
+from herald.notifier.webhooks import SourceConfigError, enabled_source, load_sources, parse_sources
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.webhooks import SourceConfigError, SourcesFile
+from herald.notifier.webhooks import SourceConfigError, SourcesFile
 
 pytestmark = pytest.mark.unit
 

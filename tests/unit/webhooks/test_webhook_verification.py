@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.webhooks import PayloadError, SourceConfig, VerificationError, verify_delivery
+from herald.notifier.webhooks import PayloadError, SourceConfig, VerificationError, verify_delivery
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from services.notifier.webhooks import PayloadError, SourceConfig, verify_delivery
+from herald.notifier.webhooks import PayloadError, SourceConfig, verify_delivery
 
 pytestmark = pytest.mark.unit
 

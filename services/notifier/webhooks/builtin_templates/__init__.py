@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from services.notifier.webhooks.builtin_templates import alertmanager, generic, github, grafana, stripe
-from services.notifier.webhooks.message_template import Selector
+from herald.notifier.webhooks.builtin_templates import alertmanager, generic, github, grafana, stripe
+from herald.notifier.webhooks.message_template import Selector
 
 BuiltinName = Literal["github", "alertmanager", "grafana", "stripe", "generic"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.notifier.webhooks.builtin_templates.alert_severity import ALERT_SEVERITY
-from services.notifier.webhooks.message_template import Ignored, MessageTemplate
+from herald.notifier.webhooks.builtin_templates.alert_severity import ALERT_SEVERITY
+from herald.notifier.webhooks.message_template import Ignored, MessageTemplate
 
 RECEIVER = "{{ payload.receiver }}"
 

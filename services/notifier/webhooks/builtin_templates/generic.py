@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.notifier.webhooks.message_template import Ignored, MessageTemplate
+from herald.notifier.webhooks.message_template import Ignored, MessageTemplate
 
 _EXCERPT = "{{ payload | json_excerpt | code_block('json') }}"
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.notifier.webhooks.errors import RenderError
-from services.notifier.webhooks.message_template import Ignored, MessageTemplate
+from herald.notifier.webhooks.errors import RenderError
+from herald.notifier.webhooks.message_template import Ignored, MessageTemplate
 
 SENDER = "{{ payload.sender.login }}"
 # Every title starts with where it happened.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.notifier.webhooks.message_template import Ignored, MessageTemplate
+from herald.notifier.webhooks.message_template import Ignored, MessageTemplate
 
 # Every field starts with these, so templates can say `o` for the event's object.
 OBJ = "{% set o = payload.data.object %}{% set amount = o.amount | money(o.currency) %}"

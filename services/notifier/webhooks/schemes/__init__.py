@@ -6,12 +6,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from services.notifier.webhooks.schemes.base import SchemeBase
-from services.notifier.webhooks.schemes.generic_hmac import GenericHmacScheme
-from services.notifier.webhooks.schemes.github import GithubScheme
-from services.notifier.webhooks.schemes.shared_token import SharedTokenScheme
-from services.notifier.webhooks.schemes.standard_webhooks import StandardWebhooksScheme
-from services.notifier.webhooks.schemes.stripe import StripeScheme
+from herald.notifier.webhooks.schemes.base import SchemeBase
+from herald.notifier.webhooks.schemes.generic_hmac import GenericHmacScheme
+from herald.notifier.webhooks.schemes.github import GithubScheme
+from herald.notifier.webhooks.schemes.shared_token import SharedTokenScheme
+from herald.notifier.webhooks.schemes.standard_webhooks import StandardWebhooksScheme
+from herald.notifier.webhooks.schemes.stripe import StripeScheme
 
 VerificationScheme = Annotated[
     GithubScheme | StripeScheme | StandardWebhooksScheme | GenericHmacScheme | SharedTokenScheme,

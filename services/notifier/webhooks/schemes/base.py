@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
-from services.notifier.webhooks.errors import VerificationError
+from herald.notifier.webhooks.errors import VerificationError
 
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", to_lower=True)]
 Tolerance = Annotated[int, Field(gt=0, le=3600)]

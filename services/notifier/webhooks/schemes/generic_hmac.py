@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
-from services.notifier.webhooks.errors import VerificationError
-from services.notifier.webhooks.schemes.base import HeaderName, SchemeBase, require_header, signed_by_any
+from herald.notifier.webhooks.errors import VerificationError
+from herald.notifier.webhooks.schemes.base import HeaderName, SchemeBase, require_header, signed_by_any
 
 
 class GenericHmacScheme(SchemeBase):

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
-from services.notifier.webhooks.errors import VerificationError
-from services.notifier.webhooks.schemes.base import HeaderName, SchemeBase, require_header
+from herald.notifier.webhooks.errors import VerificationError
+from herald.notifier.webhooks.schemes.base import HeaderName, SchemeBase, require_header
 
 
 class SharedTokenScheme(SchemeBase):

@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import SecretStr, field_validator
 
-from services.notifier.webhooks.errors import VerificationError
-from services.notifier.webhooks.schemes.base import (
+from herald.notifier.webhooks.errors import VerificationError
+from herald.notifier.webhooks.schemes.base import (
     DEFAULT_TOLERANCE_SECONDS,
     SchemeBase,
     Tolerance,

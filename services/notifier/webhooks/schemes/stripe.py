@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
-from services.notifier.webhooks.errors import VerificationError
-from services.notifier.webhooks.schemes.base import (
+from herald.notifier.webhooks.errors import VerificationError
+from herald.notifier.webhooks.schemes.base import (
     DEFAULT_TOLERANCE_SECONDS,
     SchemeBase,
     Tolerance,
