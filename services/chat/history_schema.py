@@ -6,8 +6,9 @@ in one table per dialect:
 - Postgres: the documented types (UUID ids, JSONB, TEXT[] tags), so that Herald and a database someone
   made from the documentation agree. The layer sends JSON as text (json.dumps), which asyncpg takes for JSONB.
 - SQLite: TEXT for each of those; the layer reads JSON text back as it wrote it.
-Beyond the documentation: `steps."autoCollapse"`, which `cl.Step.to_dict()` writes (a step of the app's
-without it fails to insert), and indexes on the columns the layer looks threads and steps up by.
+Beyond the documentation: the keys Chainlit's dicts carry and the layer inserts when set, which would fail
+without a column (`steps."autoCollapse"`, from every `cl.Step.to_dict()`; `elements."autoPlay"` and
+`"playerConfig"`, of audio and video), and indexes on the columns the layer looks threads and steps up by.
 
 Idempotent (IF NOT EXISTS): every chat replica runs it at start. On Postgres, concurrent CREATE TABLE IF NOT
 EXISTS can still collide on the catalog, so the statements run under a transaction-scoped advisory lock.
@@ -48,6 +49,7 @@ TABLES: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         ("type", "TEXT", ""), ("url", "TEXT", ""), ("chainlitKey", "TEXT", ""), ("name", "TEXT", "NOT NULL"),
         ("display", "TEXT", ""), ("objectKey", "TEXT", ""), ("size", "TEXT", ""), ("page", "INT", ""),
         ("language", "TEXT", ""), ("forId", "{id}", ""), ("mime", "TEXT", ""), ("props", "{json}", ""),
+        ("autoPlay", "BOOLEAN", ""), ("playerConfig", "{json}", ""),
     )),
     ("feedbacks", (
         ("id", "{id}", "PRIMARY KEY"), ("forId", "{id}", "NOT NULL"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-SCHEMA = Path(__file__).parents[1] / "support" / "chainlit_history.sql"
-
 
 def herald_id(step: dict[str, Any]) -> str | None:
     metadata = step.get("metadata") or {}
@@ -29,10 +26,7 @@ def herald_id(step: dict[str, Any]) -> str | None:
 
 @pytest.fixture(scope="module")
 def history_replica(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Service]:
-    database = workdir / "history.sqlite3"
-    with sqlite3.connect(database) as db:
-        db.executescript(SCHEMA.read_text())
-    db.close()
+    database = workdir / "history.sqlite3"  # Herald makes its tables
     with processes.chat(amqp_url, users_file, workdir, name="history",
                         env={"HERALD_AUTH_MODE": "header",
                              "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{database}"}) as service:
