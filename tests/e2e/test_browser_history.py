@@ -27,16 +27,16 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def history_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Service]:
+def browser_history_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Service]:
     with processes.chat(amqp_url, users_file, workdir, name="browser-history",
                         env={"HERALD_DATA_LAYER_URL": DEMO_HISTORY_URL}) as service:
         yield service
 
 
 async def test_a_notification_before_any_message_is_still_there_after_a_reload(
-        browser: Browser, notifier: Service, history_chat: Service, keys: Keys) -> None:
+        browser: Browser, notifier: Service, browser_history_chat: Service, keys: Keys) -> None:
     page = await browser.new_page()
-    await page.goto(history_chat.url)
+    await page.goto(browser_history_chat.url)
     await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill("carol")
     await page.locator("input[type=password]").fill(PASSWORDS["carol"])
     await page.locator("button[type=submit]").click()
