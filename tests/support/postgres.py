@@ -7,7 +7,8 @@ test process die without stopping it, and a server that cannot be had is an erro
 Postgres refuses to run as root. As root (CI, these machines) initdb and the server run as the `postgres`
 user the package creates, dropped to with `setpriv`, which execs (unlike `runuser` or `su`, which fork and
 stay as the parent): the process the test holds is the postmaster itself, so signals reach it directly.
-As any other user they run as that user.
+As any other user they run as that user. Both run in the server's own directory, so that nothing hangs
+on the test's working directory (a checkout under /root, say) being open to the `postgres` user.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def start_server(base: Path, timeout: float = 60) -> PostgresServer:
     data = base / "data"
     init = subprocess.run([*prefix, str(binaries / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
                            "--encoding=UTF8", "--locale=C", "--no-sync"],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=120, check=False, cwd=base)
     if init.returncode != 0:
         raise PostgresUnavailable(f"initdb failed ({init.returncode}): {init.stderr.strip()[-2000:]}")
     port = free_port()
@@ -114,7 +115,7 @@ def start_server(base: Path, timeout: float = 60) -> PostgresServer:
         process = subprocess.Popen([*prefix, str(binaries / "postgres"), "-D", str(data), "-p", str(port),
                                     "-h", "127.0.0.1", "-k", str(base), *settings],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+                                   start_new_session=True, cwd=base)
     server = PostgresServer(base, port, binaries, process, watchdog(process.pid, remove=base), 0.0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
