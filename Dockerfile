@@ -7,5 +7,6 @@ COPY shared shared
 COPY services services
 COPY scripts scripts
 COPY .chainlit .chainlit
-RUN pip install --no-cache-dir .
+# With the history extra: the demo chat keeps thread history by default (HERALD_DATA_LAYER_URL).
+RUN pip install --no-cache-dir '.[history]'
 ENV PYTHONUNBUFFERED=1

@@ -1,6 +1,7 @@
 """`./herald up` without Docker: a local RabbitMQ node, the notifier and the chat, until Ctrl-C.
 
-The node's data lives in var/rabbitmq, so events kept for offline users survive a restart. With
+The node's data lives in var/rabbitmq, so events kept for offline users survive a restart, and the
+chat's thread history in var/herald-history.sqlite3 (HERALD_DATA_LAYER_URL names another database). With
 HERALD_AMQP_URL set, that broker is used instead and no node is started. The services do not wait for
 their broker, and neither does this: they are up when they serve, and notifications flow once the
 broker is there (say, a broker that is started later), without restarting anything.
@@ -87,6 +88,9 @@ def main() -> None:
         "HERALD_USERS_FILE": str(credentials.users_file),
         "HERALD_STATE_DB": str(VAR / "notifier.sqlite3"),
         "CHAINLIT_AUTH_SECRET": credentials.auth_secret,
+        # Thread history beside the rest of the demo's state; HERALD_DATA_LAYER_URL names another database.
+        "HERALD_DATA_LAYER_URL": os.environ.get("HERALD_DATA_LAYER_URL",
+                                                f"sqlite+aiosqlite:///{VAR.resolve() / 'herald-history.sqlite3'}"),
     }
     notifier = spawn("notifier", [sys.executable, "-m", "herald.notifier", "--host", args.host,
                                   "--port", str(args.notifier_port)], env)
@@ -105,6 +109,7 @@ def main() -> None:
         if not broker_linked(notifier_url):
             print("  The broker does not answer yet: the chat serves, and notifications flow once it does\n"
                   f"  (the notifier answers 503 until then; see {notifier_url}/readyz and {chat_url}/herald/healthz).")
+        print(f"  Thread history: {mask_url_passwords(env['HERALD_DATA_LAYER_URL']) or 'off'}")
         print(f"  Logs: {VAR / 'notifier.log'}, {VAR / 'chat.log'}. Press Ctrl-C to stop.", flush=True)
         supervise({"notifier": notifier, "chat": chat})
     except KeyboardInterrupt:

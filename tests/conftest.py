@@ -1,4 +1,4 @@
-"""Fixtures shared by every tier: a real broker, keys and users files, and the services as processes."""
+"""Fixtures shared by every tier: a real broker and Postgres, keys and users files, and the services as processes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from herald.chat.users import add_user
 from herald.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
 from tests.support import processes
 from tests.support.broker import rabbitmq_url
+from tests.support.postgres import PostgresServer, private_server
 from tests.support.webhook_senders import WebhookSources, write_sources
 
 pytest_plugins = ["tests.support.tiers", "tests.support.leftovers"]
@@ -38,6 +39,14 @@ class Keys:
 def amqp_url() -> Iterator[str]:
     with rabbitmq_url() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private Postgres from Debian's package (tests/support/postgres.py), started once a run when asked
+    for; a test that asks for it fails, never skips, when none can be started."""
+    with private_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

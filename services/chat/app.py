@@ -4,6 +4,7 @@ Run it with `python -m herald.chat` (or `chainlit run services/chat/app.py`).
 """
 
 import asyncio
+import sys
 
 import chainlit as cl
 
@@ -18,12 +19,27 @@ attach(settings)  # everything Herald needs; the hooks below stay the app's own
 DELAYED = ("Notifications are delayed: the notification service is reconnecting. "
            "They will appear here once it is back; nothing is lost.")
 
-if settings.data_layer_url:
-    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+if settings.data_layer_url:  # thread history, by default in SQLite (HERALD_DATA_LAYER_URL)
     from chainlit.types import ThreadDict
 
-    history = SQLAlchemyDataLayer(conninfo=settings.data_layer_url)
+    try:
+        from herald.chat.history import HistoryMisconfigured, open_history
+    except ImportError as exc:
+        sys.exit(f"herald-chat: thread history needs Herald's history extra ({exc}): pip install 'herald[history]', "
+                 "or set HERALD_DATA_LAYER_URL to nothing for no history")
+    try:
+        history = open_history(settings.data_layer_url)
+    except HistoryMisconfigured as exc:
+        sys.exit(f"herald-chat: {exc}")
     cl.data_layer(lambda: history)
+    starting: set[asyncio.Task[bool]] = set()
+
+    @cl.on_app_startup
+    async def make_history_schema() -> None:
+        # In the background: a database that does not answer must not hold the chat up (history.py).
+        task = asyncio.create_task(history.ensure_schema())
+        starting.add(task)
+        task.add_done_callback(starting.discard)
 
     @cl.on_chat_resume
     async def resume(thread: ThreadDict) -> None:

@@ -10,6 +10,9 @@ from pydantic import Field
 
 from herald.contract.settings import CommonSettings
 
+# Relative to the working directory: `python -m herald.chat` from a checkout keeps it in var/, as `./herald up`.
+DEMO_HISTORY_URL = "sqlite+aiosqlite:///var/herald-history.sqlite3"
+
 
 class ChatSettings(CommonSettings):
     auth_mode: Literal["password", "header"] = Field(default="password", description="How users log in.")
@@ -17,8 +20,10 @@ class ChatSettings(CommonSettings):
     users_file: Path = Field(default=Path("config/users.toml"), description="In password mode, the users file.")
     inbox_prefetch: int = Field(default=64, gt=0, description="Unacked events per user inbox consumer.")
     render_attempts: int = Field(default=3, gt=0, description="Failed renders before an event is dead-lettered.")
-    data_layer_url: str | None = Field(
-        default=None, description="SQLAlchemy URL of a Chainlit data layer (threads, history); schema made by you.")
+    data_layer_url: str = Field(
+        default=DEMO_HISTORY_URL,
+        description="The demo app's thread history: a SQLAlchemy URL (sqlite+aiosqlite or postgresql+asyncpg) for "
+                    "Chainlit's data layer, schema made by Herald; empty for none.")
     reconnect_grace_seconds: float = Field(
         default=15.0, gt=0, description="How long a dropped tab's unproven events wait for it before they go "
                                         "back to the user's inbox.")

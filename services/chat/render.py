@@ -31,6 +31,7 @@ from chainlit.utils import utc_now
 from herald.chat.config import image_hosts
 from herald.chat.inert_markdown import make_inert
 from herald.chat.routing import is_live_broadcast
+from herald.chat.thread_start import keep_in_thread
 from herald.contract.events import Event, Severity
 
 log = logging.getLogger(__name__)
@@ -95,9 +96,9 @@ async def show(session: WebsocketSession, event: Event) -> None:
     thread = NO_THREAD if live else session.thread_id
     message = await _renamed(step(event, message_id(event, None if live else session.id), thread))
     if thread and (data_layer := get_data_layer()):
-        # In the session's Chainlit context, as send() would: the data layer may queue the write
-        # until the user's first message (Chainlit creates the thread then).
-        _persist(data_layer.create_step(dict(message)), event, chainlit_context(init_ws_context, session))
+        # In the session's Chainlit context, as send() would; the thread is started if the user has not.
+        _persist(keep_in_thread(data_layer, session, dict(message), event), event,
+                 chainlit_context(init_ws_context, session))
     await sio.emit("new_message", message, to=session.socket_id)  # what session.emit does
 
 

@@ -1,81 +1,55 @@
-"""With a Chainlit data layer, an event for a thread nobody is looking at is written into that thread."""
+"""With a Chainlit data layer, an event for a thread nobody is looking at is written into that thread (on SQLite
+and on Postgres)."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from tests.support import processes
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
+from tests.support.thread_history import step_metadata
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-SCHEMA = Path(__file__).parents[1] / "support" / "chainlit_history.sql"
-
-
-def herald_id(step: dict[str, Any]) -> str | None:
-    metadata = step.get("metadata") or {}
-    if isinstance(metadata, str):  # SQLite hands JSON columns back as text
-        metadata = json.loads(metadata)
-    return metadata.get("herald_event_id")
-
-
-@pytest.fixture(scope="module")
-def history_replica(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Service]:
-    database = workdir / "history.sqlite3"
-    with sqlite3.connect(database) as db:
-        db.executescript(SCHEMA.read_text())
-    db.close()
-    with processes.chat(amqp_url, users_file, workdir, name="history",
-                        env={"HERALD_AUTH_MODE": "header",
-                             "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{database}"}) as service:
-        yield service
-
 
 async def test_a_thread_nobody_shows_gets_the_event_written_in_and_shown_on_resume(
-        history_replica: Service, tabs: Tabs, publisher: Publisher) -> None:
+        history_chat: Service, tabs: Tabs, publisher: Publisher) -> None:
     alice = fresh_user("alice")
-    first = await tabs.open(history_replica, alice)
+    first = await tabs.open(history_chat, alice)
     await first.say("start a conversation")  # Chainlit creates the thread on the first user message
     await wait_until(lambda: any("You said" in step.get("output", "") for step in first.messages),
                      what="the app's reply")
     thread = first.messages[0]["threadId"]
     await first.disconnect()
 
-    elsewhere = await tabs.open(history_replica, alice)  # alice is online, but not in that thread
+    elsewhere = await tabs.open(history_chat, alice)  # alice is online, but not in that thread
     event = await publisher.send({"user": alice, "thread": thread}, "your report is ready")
     await settled(publisher, alice, elsewhere)
     assert elsewhere.event_ids() == []
 
-    resumed = await tabs.open(history_replica, alice, thread_id=thread)
+    resumed = await tabs.open(history_chat, alice, thread_id=thread)
     await wait_until(lambda: bool(resumed.resumed), what="Chainlit to resume the thread")
     steps = resumed.resumed[0]["steps"]
-    kept = [step for step in steps if herald_id(step) == event]
+    kept = [step for step in steps if step_metadata(step).get("herald_event_id") == event]
     assert len(kept) == 1 and "your report is ready" in kept[0]["output"]
 
 
 async def test_a_thread_of_another_user_is_not_written(
-        history_replica: Service, tabs: Tabs, publisher: Publisher) -> None:
+        history_chat: Service, tabs: Tabs, publisher: Publisher) -> None:
     owner, intruder = fresh_user("owner"), fresh_user("intruder")
-    first = await tabs.open(history_replica, owner)
+    first = await tabs.open(history_chat, owner)
     await first.say("mine")
     await wait_until(lambda: any("You said" in step.get("output", "") for step in first.messages),
                      what="the app's reply")
     thread = first.messages[0]["threadId"]
     await first.disconnect()
 
-    intruders = await tabs.open(history_replica, intruder)
+    intruders = await tabs.open(history_chat, intruder)
     event = await publisher.send({"user": intruder, "thread": thread}, "written into someone else's thread?")
     # The thread is not the intruder's: the event falls back to the intruder as a user event instead.
     await wait_until(lambda: event in intruders.event_ids(), what="the fallback to the intruder's own tab")
 
-    resumed = await tabs.open(history_replica, owner, thread_id=thread)
+    resumed = await tabs.open(history_chat, owner, thread_id=thread)
     await wait_until(lambda: bool(resumed.resumed), what="Chainlit to resume the owner's thread")
-    assert all(herald_id(step) != event for step in resumed.resumed[0]["steps"])
+    assert all(step_metadata(step).get("herald_event_id") != event for step in resumed.resumed[0]["steps"])

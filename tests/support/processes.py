@@ -135,7 +135,9 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
     (or overrides) its environment; `app` is another Chainlit app than the demo's. It serves without its
     broker; by default this returns once delivery is live too (its broker link up, its queues declared),
     or with `ready_path="/auth/config"` once it serves."""
-    env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file),
+    # Without thread history unless a test asks for it (HERALD_DATA_LAYER_URL): the routing tests and their
+    # model hold what happens to thread events without a data layer; history has tests of its own.
+    env = {"HERALD_AMQP_URL": amqp_url, "HERALD_USERS_FILE": str(users_file), "HERALD_DATA_LAYER_URL": "",
            "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "PYTHONPATH": str(ROOT), **(env or {})}
     if "HERALD_SESSION_TIMEOUT_SECONDS" in env:
         # The tests' chats with a session timeout of their own share one broker with the others, but
