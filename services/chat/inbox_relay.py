@@ -3,7 +3,7 @@ thread, drop it, or dead-letter it (routing.decide_inbox says which).
 
 The inbox message is acknowledged only once the relayed copy is confirmed in at least one connected
 session's durable queue; until then a crash means redelivery, not loss. Each copy is then acknowledged
-in its tab's queue only once the tab is proven to have read the event (session_delivery.py).
+in its tab's queue only once the tab is proven to have read the event (tab_showing.py).
 
 Tabs of the user on this very replica are shown the event at once, before the copy is relayed: that
 saves them a broker hop (a publish, a confirm, a delivery). The copy still reaches their session
