@@ -77,25 +77,26 @@ async def test_an_inbox_event_is_shown_in_exactly_its_users_live_tabs(parts: Par
     tabs = parts.tabs
     for session, user in ((ALICE_1, "alice"), (ALICE_2, "alice"), (ALICE_3, "alice"), (BOB_1, "bob")):
         await tabs.open(session, user)
-    tabs.tabs[ALICE_3].live = False  # its socket died; Chainlit has not noticed yet
-    first, second = event({"user": "alice"}, "first"), event({"user": "alice"}, "second")
+    first, second, bobs = event({"user": "alice"}, "first"), event({"user": "alice"}, "second"), event({"user": "bob"})
 
-    # Just connected, each of alice's tabs may have a backlog in its queue: the first event goes there.
+    # Just connected, each tab may have a backlog in its queue: its user's first event goes there.
     first_in_inbox, first_message = message_of(first)
     await parts.relay.handle("alice", first, first_message)
+    await parts.relay.handle("bob", bobs, message_of(bobs)[1])
     assert tabs.shown == []
-    assert parts.publisher.published == [(user_routing_key("alice"), first.id)]
+    assert parts.publisher.published == [(user_routing_key("alice"), first.id), (user_routing_key("bob"), bobs.id)]
     copies = {}
-    for session in (ALICE_1, ALICE_2, ALICE_3):
-        copies[session], copy = message_of(first, relayed_for="alice")
-        await parts.showing.handle(session, first, copy)
+    for session, relayed in ((ALICE_1, first), (ALICE_2, first), (ALICE_3, first), (BOB_1, bobs)):
+        copies[session], copy = message_of(relayed, relayed_for="alice" if relayed is first else "bob")
+        await parts.showing.handle(session, relayed, copy)
+    tabs.tabs[ALICE_3].live = False  # its socket died; Chainlit has not noticed yet
     # Caught up: the second is shown straight from the inbox, in the live tabs of alice only.
     await parts.relay.handle("alice", second, message_of(second)[1])
 
     assert {session: tabs.shown_in(session) for session in (ALICE_1, ALICE_2, ALICE_3, BOB_1)} == {
-        ALICE_1: [first.id, second.id], ALICE_2: [first.id, second.id], ALICE_3: [], BOB_1: []}
-    assert copies[ALICE_3].outcome == "requeued"  # it waits in the dead tab's queue
-    assert copies[ALICE_1].outcome is None and copies[ALICE_2].outcome is None  # shown, not proven
+        ALICE_1: [first.id, second.id], ALICE_2: [first.id, second.id], ALICE_3: [first.id], BOB_1: [bobs.id]}
+    assert parts.replica.registry.get(ALICE_3).awaiting_copy == second.id  # it comes through its queue
+    assert all(copy.outcome is None for copy in copies.values())  # shown, not proven
     tabs.prove(ALICE_1)
     await wait_until(lambda: copies[ALICE_1].outcome == "ack", timeout=5, what="the proven copy's ack")
     assert copies[ALICE_2].outcome is None
