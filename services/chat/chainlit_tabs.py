@@ -103,8 +103,8 @@ class ChainlitTabs:
         return restore
 
     def socket(self, session_id: str) -> str | None:
-        session = WebsocketSession.get_by_id(session_id)
-        return None if session is None else str(session.socket_id)
+        session: WebsocketSession | None = WebsocketSession.get_by_id(session_id)
+        return None if session is None else session.socket_id
 
     def is_live(self, session_id: str) -> bool:
         session = WebsocketSession.get_by_id(session_id)
@@ -124,8 +124,9 @@ class ChainlitTabs:
             self._persist(data_layer.create_step(dict(message)), event, _context(init_ws_context, session))
         await sio.emit("new_message", message, to=session.socket_id)  # what session.emit does
 
-    async def emitted(self, socket: str, on_proof: OnProof) -> int | None:
-        return await socket_liveness.emitted(sio, socket, on_proof)
+    def emitted(self, socket: str, on_proof: OnProof) -> Coroutine[Any, Any, int | None]:
+        # socket_liveness's coroutine itself, not one awaiting it: a broadcast calls this once per tab.
+        return socket_liveness.emitted(sio, socket, on_proof)
 
     async def join_broadcasts(self, session_id: str) -> None:
         """socket.io takes the socket out of the room on disconnect. A socket that is already gone has
