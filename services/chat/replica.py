@@ -25,6 +25,7 @@ from herald.chat.config import ChatSettings
 from herald.chat.dead_letters import DeadLetters
 from herald.chat.event_consumer import EventConsumer
 from herald.chat.inbox_relay import InboxRelay
+from herald.chat.reconnect_grace import ReconnectGrace
 from herald.chat.session_queues import SessionQueues
 from herald.chat.session_registry import SessionRecord, SessionRegistry
 from herald.chat.tab_ids import TabRefused
@@ -78,8 +79,7 @@ class Replica:
                                          ReplicaBroadcasts(tabs, self._show.shown_to_all).handle, self._dead_letters)
         self._locks = UserLocks()
         self._departures_owed: set[str] = set()  # sessions that left while the link was down
-        self._handing_back: dict[str, asyncio.TimerHandle] = {}  # tabs' grace periods (see _hand_back)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._grace = ReconnectGrace(settings.reconnect_grace_seconds, self._hand_back)
         self._live = asyncio.Event()
         self._taking_up: asyncio.Task[None] | None = None
         self._consuming.reopen_callbacks.add(self._channel_opened)
@@ -215,22 +215,10 @@ class Replica:
                 # again if the tab returns, and handed to the user's inbox if it does not.
                 for message in self._show.release(record):
                     await _requeue(message)
-                self._hand_back_later(record.id)
+                self._grace.start(record.id)
             if gone_user is not None and (inbox := self._inboxes.pop(gone_user, None)):
                 await inbox.stop()
                 await self._relay.release(gone_user)
-
-    def _hand_back_later(self, session_id: str) -> None:
-        if (earlier := self._handing_back.pop(session_id, None)) is not None:
-            earlier.cancel()
-        grace = self.settings.reconnect_grace_seconds
-        self._handing_back[session_id] = asyncio.get_running_loop().call_later(grace, self._start_hand_back, session_id)
-
-    def _start_hand_back(self, session_id: str) -> None:
-        self._handing_back.pop(session_id, None)
-        task = asyncio.create_task(self._hand_back(session_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _hand_back(self, session_id: str) -> None:
         """A tab that did not return within the grace: the user's events it holds go back to their
@@ -239,7 +227,7 @@ class Replica:
         if record is None:
             return
         async with self._locks.hold(record.user):
-            if record.connected or session_id in self._handing_back:
+            if record.connected or self._grace.running(session_id):
                 return  # back, or back and gone again, with a grace of its own
             try:
                 async with self._link.while_up():
@@ -249,7 +237,7 @@ class Replica:
                 log.exception("handing the events of session %s back to its user's inbox failed", session_id)
 
     async def sweep(self) -> None:
-        """Remove the queues of sessions Chainlit has deleted (their timeout passed), and catch up on
+        """Remove the queues of sessions the chat has deleted (their timeout passed), and catch up on
         disconnects that overtook their own connect (a tab closed while it was still opening)."""
         if not self.live:
             return  # its broker work would wait for the link; the next sweep after it is back does it
@@ -267,8 +255,7 @@ class Replica:
             self.registry.forget(record.id)
 
     async def close(self) -> None:
-        for timer in self._handing_back.values():
-            timer.cancel()
+        self._grace.close()
         if self._taking_up is not None:
             self._taking_up.cancel()
         await self._broadcasts.stop()
