@@ -13,9 +13,9 @@ queue) is not shown it directly: it would overtake them. When the copy finds no 
 all (the tab that was just shown it went away), the event goes back to the inbox unless a tab here
 has proven it read it meanwhile.
 
-An inbox delivery is acknowledged one event late (held_acks.py): that keeps an online user's inbox from
+An inbox message is acknowledged one event late (held_acks.py): that keeps an online user's inbox from
 emptying, which costs the broker a file created and deleted per event. The replica releases a user's
-held delivery when it stops consuming their inbox.
+held message when it stops consuming their inbox.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class InboxRelay:
                 await message.nack(requeue=True)
 
     async def release(self, user: str) -> None:
-        """Acknowledge the user's held inbox delivery: this replica stopped consuming their inbox."""
+        """Acknowledge the user's held inbox message: this replica stopped consuming their inbox."""
         await self._acks.release(user)
 
     async def release_all(self) -> None:
