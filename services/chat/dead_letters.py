@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 class DeadLetters:
     def __init__(self, publisher: ConfirmedPublisher) -> None:
-        self._publisher = publisher  # a confirming channel's (delivery.py's publishing channel)
+        self._publisher = publisher  # a confirming channel's (replica.py's publishing channel)
 
     async def send(self, message: AbstractIncomingMessage, reason: str) -> None:
         """Dead-letter `message` with `reason`, then ack it; raises (and leaves it unacked) when the copy

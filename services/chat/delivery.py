@@ -1,4 +1,6 @@
-"""Herald's delivery inside a Chainlit app: the composition root of the chat side.
+"""Herald's delivery inside a Chainlit app: the composition root of the chat side. It builds the
+Chainlit adapter of the tabs port (chainlit_tabs.py) and hands it to this process's Replica
+(replica.py), which knows no Chainlit.
 
 Embedding it takes two lines in any Chainlit app, and leaves the app's own hooks alone:
 
@@ -9,348 +11,63 @@ Under `chainlit run` it starts and stops with Chainlit's server. When Chainlit i
 FastAPI app (whose lifespan Chainlit's does not join), enter `running(settings)` in the parent lifespan.
 
 Herald never holds the app up: the app serves at once, and Herald connects to its broker in the
-background. Tabs that connect while the link is down are recorded; when it comes (back), their queues
-are declared, bound and consumed (`Delivery._take_up`), and their users' waiting events delivered.
-`is_live()` says whether delivery runs right now.
+background (replica.py says how tabs that connect meanwhile are taken up). `is_live()` says whether
+delivery runs right now.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
-from aio_pika.abc import AbstractIncomingMessage
-from aiormq.exceptions import AMQPError, ChannelInvalidStateError
-from chainlit.config import config as chainlit_config
-from chainlit.data import get_data_layer
-from chainlit.session import WebsocketSession
-
-from herald.chat import health, liveness, render
-from herald.chat.broadcasts import ReplicaBroadcasts
+from herald.chat import health, liveness
+from herald.chat.chainlit_tabs import SERVER_LOGGERS, ChainlitTabs, run_within_chainlit, session_timeout
 from herald.chat.config import ChatSettings
-from herald.chat.dead_letters import DeadLetters
-from herald.chat.event_consumer import EventConsumer
-from herald.chat.inbox_relay import InboxRelay
-from herald.chat.session_delivery import SessionDelivery
-from herald.chat.session_hooks import watch_sessions
-from herald.chat.session_queues import SessionQueues
-from herald.chat.session_registry import SessionRecord, SessionRegistry
-from herald.chat.tab_ids import TabRefused
-from herald.chat.thread_persistence import persist_to_thread
-from herald.chat.user_locks import UserLocks
-from herald.contract.agreed_settings import agree_or_exit
-from herald.contract.broker_link import BrokerLink, LinkDown, LinkStatus
-from herald.contract.frames import ChannelClosed, ConfirmedPublisher
+from herald.chat.replica import Replica
+from herald.contract.broker_link import BrokerLink
 from herald.contract.logs import mask_secrets_in
-from herald.contract.topology import (
-    InboxArguments,
-    declare_exchanges,
-    declare_inbox,
-    declare_replica_queue,
-    inbox_queue_name,
-    replica_queue_name,
-)
 
 log = logging.getLogger("herald.chat")
 
 is_live, wait_live = liveness.is_live, liveness.wait_live  # for the app: is Herald delivering right now?
 
-# What a piece of broker work raises when the link is down or drops, or a channel is being reopened.
-LINK_ERRORS = (LinkDown, AMQPError, ConnectionError, ChannelInvalidStateError, ChannelClosed)
-TAKE_UP_RETRY_SECONDS = 5.0
-
-
-class Delivery:
-    """Keeps, for this instance, one inbox consumer per present user, one queue per session, and one
-    queue of live broadcasts for all its sessions."""
-
-    def __init__(self, settings: ChatSettings, link: BrokerLink, session_timeout: int) -> None:
-        has_data_layer = get_data_layer() is not None
-        self.settings = settings
-        self.registry = SessionRegistry()
-        self._link = link
-        self._session_timeout = session_timeout
-        connection = link.connection
-        # Made now, opened by aio-pika when the link comes up and again after each drop; each opening of
-        # the consuming channel takes up this replica's queues (`_take_up`).
-        self._consuming = connection.channel()
-        publishing = connection.channel(publisher_confirms=True, on_return_raises=True)
-        self._inbox_arguments = InboxArguments.from_settings(settings)
-        self._inboxes: dict[str, EventConsumer] = {}
-        publisher = ConfirmedPublisher(publishing)  # relayed copies and dead letters
-        self._dead_letters = DeadLetters(publisher)
-        self._sessions = SessionQueues(connection, self._consuming, session_timeout, has_data_layer,
-                                      self._dead_letters)
-        self._show = SessionDelivery(self.registry, publisher, settings.render_attempts)
-        self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here,
-                                 self._show.proven_here)
-        self._replica = uuid.uuid4().hex
-        self._broadcasts = EventConsumer(self._consuming, replica_queue_name(self._replica),
-                                         ReplicaBroadcasts(self._show.shown_to_all).handle, self._dead_letters)
-        self._locks = UserLocks()
-        self._departures_owed: set[str] = set()  # sessions that left while the link was down
-        self._handing_back: dict[str, asyncio.TimerHandle] = {}  # tabs' grace periods (see _hand_back)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._live = asyncio.Event()
-        self._taking_up: asyncio.Task[None] | None = None
-        self._consuming.reopen_callbacks.add(self._channel_opened)
-        connection.close_callbacks.add(self._link_dropped)
-
-    @property
-    def live(self) -> bool:
-        return self._live.is_set() and self._link.up
-
-    def link_status(self) -> LinkStatus:
-        return self._link.status()
-
-    async def wait_live(self) -> None:
-        while not self.live:
-            await self._link.wait_up()
-            await self._live.wait()
-
-    def _link_dropped(self, *_args: object) -> None:
-        self._live.clear()
-
-    def _channel_opened(self, _channel: object = None) -> None:
-        # A task, not awaited here: aio-pika opens the other channels only after this callback returns.
-        self._live.clear()
-        if self._taking_up is not None:
-            self._taking_up.cancel()
-        self._taking_up = asyncio.create_task(self._take_up())
-
-    async def _take_up(self) -> None:
-        """The consuming channel is open (the link is up for the first time, or again): declare and
-        consume the queues this replica uses, those of tabs that connected while the link was down
-        included, and finish the departures of tabs that left meanwhile. Herald keeps these queues,
-        not aio-pika (see event_consumer.py)."""
-        while True:
-            try:
-                async with self._link.while_up():
-                    users = await self._take_up_queues()
-            except LinkDown:
-                return  # the next opening takes them up
-            except Exception:
-                log.exception("taking up the queues failed; trying again in %g s", TAKE_UP_RETRY_SECONDS)
-                await asyncio.sleep(TAKE_UP_RETRY_SECONDS)
-                continue
-            self._live.set()
-            log.info("delivery is live: took up the queues of %d users", users)
-            return
-
-    async def _take_up_queues(self) -> int:
-        # Before any declare: a replica whose settings differ from its deployment's ends here, saying why.
-        await agree_or_exit(self._link.connection, self.settings, "herald-chat", self._session_timeout)
-        await self._consuming.set_qos(prefetch_count=self.settings.inbox_prefetch)
-        await declare_exchanges(self._consuming)
-        await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
-        await self._broadcasts.start()
-        for session_id in list(self._departures_owed):
-            record = self.registry.get(session_id)
-            if record is not None and not record.connected:
-                async with self._locks.hold(record.user):
-                    await self._sessions.disconnect(record)
-            self._departures_owed.discard(session_id)
-        users = {record.user for record in self.registry.sessions() if record.connected} | set(self._inboxes)
-        for user in users:
-            async with self._locks.hold(user):
-                for record in self.registry.connected_sessions(user):
-                    await self._sessions.resume(record)  # consumed before the link dropped
-                    try:
-                        await self._sessions.connect(record, partial(self._show.handle, record.id))  # connected since
-                    except TabRefused as refused:
-                        # A tab that connected while the link was down, whose queue the broker now refuses (see
-                        # session_queues.py): it gets no events, as at connect; its socket closes with the session.
-                        log.warning("refusing session %s of %s: %s", record.id, record.user, refused)
-                        self.registry.forget(record.id)
-                if self.registry.connected_sessions(user):
-                    await self._consume_inbox(user)
-        return len(users)
-
-    async def _consume_inbox(self, user: str) -> None:
-        await declare_inbox(self._consuming, user, self._inbox_arguments)
-        inbox = self._inboxes.get(user)
-        if inbox is None:
-            inbox = self._inboxes[user] = EventConsumer(self._consuming, inbox_queue_name(user),
-                                                        partial(self._relay.handle, user), self._dead_letters)
-        await inbox.start()
-
-    async def on_connected(self, session: WebsocketSession) -> None:
-        assert session.user is not None
-        user = session.user.identifier
-        async with self._locks.hold(user):
-            log.info("session %s of %s connected", session.id, user)
-            if (earlier := self.registry.get(session.id)) is not None and earlier.user == user:
-                # Back on a new socket before its old one was seen to go: what the old socket was
-                # sent unproven goes back to the queue, to come again on this one.
-                for message in self._show.release(earlier):
-                    await _requeue(message)
-            record = self.registry.connected(session.id, user, session.thread_id)
-            self._departures_owed.discard(session.id)
-            await self._replay(session, record)
-            await render.join_broadcasts(session)
-            try:
-                async with self._link.while_up():
-                    # The session's queue first: the inbox relays only to connected session queues. What
-                    # the tab was not proven to read before it dropped went back to that queue, ahead of
-                    # anything newer, and the tab is shown the inbox's events through its queue until it
-                    # has caught up.
-                    await self._sessions.connect(record, partial(self._show.handle, session.id))
-                    if user not in self._inboxes:
-                        await self._consume_inbox(user)
-            except TabRefused:
-                self.registry.forget(session.id)  # the socket is closed (session_hooks.py); nothing to clean
-                raise
-            except LINK_ERRORS as exc:
-                log.info("session %s waits for the broker link (%s)", session.id, type(exc).__name__)
-
-    async def _replay(self, session: WebsocketSession, record: SessionRecord) -> None:
-        """Show again the live broadcasts the tab was not proven to read before it dropped (they come
-        through no queue of its own). The repeat carries the same message id, so the frontend keeps
-        one copy."""
-        try:
-            await self._show.replay(session, record, record.take_replay())
-        except Exception:
-            log.exception("showing live broadcasts again in session %s failed", session.id)
-
-    async def on_disconnected(self, session: WebsocketSession) -> None:
-        assert session.user is not None
-        async with self._locks.hold(session.user.identifier):
-            log.info("session %s disconnected", session.id)
-            record = self.registry.get(session.id)
-            gone_user = self.registry.disconnected(session.id, at=time.monotonic())
-            if record is not None:
-                try:
-                    async with self._link.while_up():
-                        await self._sessions.disconnect(record)  # the delivery in hand is finished first
-                except LINK_ERRORS:
-                    self._departures_owed.add(record.id)  # finished when the link is back
-                # What the tab was not proven to read goes back to its queue, in order: it is shown
-                # again if the tab returns, and handed to the user's inbox if it does not.
-                for message in self._show.release(record):
-                    await _requeue(message)
-                self._hand_back_later(record.id)
-            if gone_user is not None and (inbox := self._inboxes.pop(gone_user, None)):
-                await inbox.stop()
-                await self._relay.release(gone_user)
-
-    def _hand_back_later(self, session_id: str) -> None:
-        if (earlier := self._handing_back.pop(session_id, None)) is not None:
-            earlier.cancel()
-        grace = self.settings.reconnect_grace_seconds
-        self._handing_back[session_id] = asyncio.get_running_loop().call_later(grace, self._start_hand_back, session_id)
-
-    def _start_hand_back(self, session_id: str) -> None:
-        self._handing_back.pop(session_id, None)
-        task = asyncio.create_task(self._hand_back(session_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _hand_back(self, session_id: str) -> None:
-        """A tab that did not return within the grace: the user's events it holds go back to their
-        inbox, for their other or next tabs (its own session and thread events keep waiting for it)."""
-        record = self.registry.get(session_id)
-        if record is None:
-            return
-        async with self._locks.hold(record.user):
-            if record.connected or session_id in self._handing_back:
-                return  # back, or back and gone again, with a grace of its own
-            try:
-                async with self._link.while_up():
-                    await self._sessions.hand_back(record)
-            except Exception:
-                # The session's removal after its timeout hands them back then.
-                log.exception("handing the events of session %s back to its user's inbox failed", session_id)
-
-    async def sweep(self) -> None:
-        """Remove the queues of sessions Chainlit has deleted (their timeout passed), and catch up on
-        disconnects that overtook their own connect (a tab closed while it was still opening)."""
-        if not self.live:
-            return  # its broker work would wait for the link; the next sweep after it is back does it
-        for record in self.registry.sessions():
-            session = WebsocketSession.get_by_id(record.id)
-            if session is None:
-                async with self._locks.hold(record.user):
-                    await self._remove(record)
-            elif record.connected and not render.is_live(session):
-                await self.on_disconnected(session)
-
-    async def _remove(self, record: SessionRecord) -> None:
-        try:
-            await self._sessions.remove(record)
-        finally:
-            self.registry.forget(record.id)
-
-    async def close(self) -> None:
-        for timer in self._handing_back.values():
-            timer.cancel()
-        if self._taking_up is not None:
-            self._taking_up.cancel()
-        await self._broadcasts.stop()
-        for inbox in self._inboxes.values():
-            await inbox.stop()
-        await self._relay.release_all()
-        await self._sessions.close()
-
 
 @asynccontextmanager
-async def running(settings: ChatSettings | None = None) -> AsyncIterator[Delivery]:
+async def running(settings: ChatSettings | None = None) -> AsyncIterator[Replica]:
     settings = settings or ChatSettings()
-    if settings.session_timeout_seconds:
-        chainlit_config.project.session_timeout = settings.session_timeout_seconds
-    session_timeout = int(chainlit_config.project.session_timeout)
-    for logger in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):  # their own handlers under `chainlit run`
+    timeout = session_timeout(settings.session_timeout_seconds)
+    for logger in SERVER_LOGGERS:
         mask_secrets_in(logging.getLogger(logger))
     link = BrokerLink(settings.amqp_url, "herald-chat")
-    delivery = Delivery(settings, link, session_timeout)
-    restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)
+    tabs = ChainlitTabs()
+    replica = Replica(settings, link, tabs, timeout)
+    stop_watching = tabs.watch(replica.on_connected, replica.on_disconnected)
     # In the background: the app serves while the broker is away, and tabs are taken up when it comes.
     link.start()
-    sweeping = asyncio.create_task(_sweep_forever(delivery, max(1.0, min(30.0, session_timeout / 4))))
-    liveness.running_now(delivery)
+    sweeping = asyncio.create_task(_sweep_forever(replica, max(1.0, min(30.0, timeout / 4))))
+    liveness.running_now(replica)
     log.info("Herald delivery is running; it is live once the broker link is up")
     try:
-        yield delivery
+        yield replica
     finally:
         liveness.running_now(None)
         sweeping.cancel()
-        restore_hooks()
-        await delivery.close()
+        stop_watching()
+        await replica.close()
         await link.close()
 
 
-async def _sweep_forever(delivery: Delivery, every_seconds: float) -> None:
+async def _sweep_forever(replica: Replica, every_seconds: float) -> None:
     while True:
         await asyncio.sleep(every_seconds)  # housekeeping on a timer: Chainlit signals no deletion
         try:
-            await delivery.sweep()
+            await replica.sweep()
         except Exception:
             log.exception("removing the queues of deleted sessions failed; trying again later")
 
 
-async def _requeue(message: AbstractIncomingMessage) -> None:
-    # When the channel has closed, the broker has put the delivery back by itself.
-    with contextlib.suppress(ChannelInvalidStateError, AMQPError):
-        await message.nack(requeue=True)
-
-
 def attach(settings: ChatSettings | None = None) -> None:
     """Run Herald's delivery for as long as Chainlit's server runs (under `chainlit run`)."""
-    from chainlit.server import app
-
-    health.install(app)
-    chainlit_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(server: object) -> AsyncIterator[object]:
-        # Chainlit's lifespan is the outer one: its teardown ends the process with os._exit.
-        async with chainlit_lifespan(server) as state, running(settings):
-            yield state
-
-    app.router.lifespan_context = lifespan  # type: ignore[assignment]
-
+    health.install(run_within_chainlit(lambda: running(settings)))

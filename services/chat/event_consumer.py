@@ -4,7 +4,7 @@ The consumer sits on aiormq's channel under aio-pika's robust one, not on an aio
 a replica consumes one queue per connected tab and one inbox per user, and an aio-pika (robust) queue
 object each cost ~3-6 KiB of every idle tab's memory, and aio-pika's robust channel keeps every queue
 it ever declared, to consume it again after a reconnect. Herald takes its live queues up again itself
-after a reconnect (`resume`, called by delivery.py), and forgets a queue once it is done with it.
+after a reconnect (`resume`, called by replica.py), and forgets a queue once it is done with it.
 
 aiormq runs each delivery as a task of its own, so a queue's events could be rendered out of order.
 Herald needs publish order per user, so each delivery waits for the one before it to be handled: the

@@ -3,7 +3,7 @@ thread, drop it, or dead-letter it (routing.decide_inbox says which).
 
 The inbox message is acknowledged only once the relayed copy is confirmed in at least one connected
 session's durable queue; until then a crash means redelivery, not loss. Each copy is then acknowledged
-in its tab's queue only once the tab is proven to have read the event (session_delivery.py).
+in its tab's queue only once the tab is proven to have read the event (tab_showing.py).
 
 Tabs of the user on this very replica are shown the event at once, before the copy is relayed: that
 saves them a broker hop (a publish, a confirm, a delivery). The copy still reaches their session
@@ -13,9 +13,9 @@ queue) is not shown it directly: it would overtake them. When the copy finds no 
 all (the tab that was just shown it went away), the event goes back to the inbox unless a tab here
 has proven it read it meanwhile.
 
-An inbox delivery is acknowledged one event late (held_acks.py): that keeps an online user's inbox from
+An inbox message is acknowledged one event late (held_acks.py): that keeps an online user's inbox from
 emptying, which costs the broker a file created and deleted per event. The replica releases a user's
-held delivery when it stops consuming their inbox.
+held message when it stops consuming their inbox.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class InboxRelay:
                 await message.nack(requeue=True)
 
     async def release(self, user: str) -> None:
-        """Acknowledge the user's held inbox delivery: this replica stopped consuming their inbox."""
+        """Acknowledge the user's held inbox message: this replica stopped consuming their inbox."""
         await self._acks.release(user)
 
     async def release_all(self) -> None:

@@ -1,40 +1,26 @@
-"""Showing an event as a Chainlit message, from outside any socket handler.
+"""What an event looks like in a chat: the message's markdown, metadata and id, and the step Herald
+emits for it. Pure functions: chainlit_tabs.py does the showing.
 
-Herald builds the message's step itself and emits it, rather than through `cl.Message(...).send()`:
+Herald builds the message's step itself rather than through `cl.Message(...).send()`:
 - `cl.Message.__init__` calls `time.sleep(0.001)` (to spread `created_at`), which blocks the whole
   replica for a millisecond per message: a thousand sessions would stall every user for a second;
 - `send()` reads the session from a context variable, so each call needs a task with a context of its
   own, and a broadcast would build, encode and persist one message per session.
-The step is the dict `cl.Message.to_dict()` gives (Chainlit's `StepDict`), and it goes out as the
-same `new_message` event, so the frontend cannot tell the difference. As with `send()`, the step is
-written through the app's data layer when there is one. Herald's messages are not added to
+The step is the dict `cl.Message.to_dict()` gives (Chainlit's `StepDict`; tests/unit/test_chainlit_contract.py
+holds its keys, value types and time format to the installed Chainlit), and it goes out as the same
+`new_message` event, so the frontend cannot tell the difference. Herald's messages are not added to
 `cl.chat_context` (Chainlit's in-memory history of what the app itself said and heard).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import logging
 import uuid
-from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
-
-from chainlit.config import config as chainlit_config
-from chainlit.context import init_ws_context
-from chainlit.data import get_data_layer
-from chainlit.server import sio
-from chainlit.session import WebsocketSession
-from chainlit.step import StepDict
-from chainlit.utils import utc_now
 
 from herald.chat.config import image_hosts
 from herald.chat.inert_markdown import make_inert
-from herald.chat.routing import is_live_broadcast
-from herald.chat.thread_start import keep_in_thread
 from herald.contract.events import Event, Severity
-
-log = logging.getLogger(__name__)
 
 SEVERITY_BADGE = {
     Severity.INFO: "ℹ️",  # noqa: RUF001 (the emoji is meant)
@@ -42,11 +28,8 @@ SEVERITY_BADGE = {
     Severity.WARNING: "⚠️",
     Severity.ERROR: "🛑",
 }
-# The socket.io room every connected Herald tab of this replica is in: a live broadcast is encoded once
-# and sent to the room, not rendered once per session.
-BROADCAST_ROOM = "herald:broadcast"
-NO_THREAD = ""  # the thread of a live broadcast's step: it belongs to none
-_persisting: set[asyncio.Task[Any]] = set()  # data layer writes in flight (the loop keeps weak refs)
+# A step: the dict Chainlit's `StepDict` describes (Herald's own name, so no Chainlit type leaves the adapter).
+Step = dict[str, Any]
 
 
 def message_content(event: Event) -> str:
@@ -61,11 +44,6 @@ def message_metadata(event: Event) -> dict[str, object]:
             "source": event.source, "data": event.data}
 
 
-def is_live(session: WebsocketSession) -> bool:
-    """Chainlit keeps a disconnected session until its timeout, and emits to it vanish silently."""
-    return bool(sio.manager.is_connected(session.socket_id, "/"))
-
-
 def message_id(event: Event, scope: str | None) -> str:
     """The same id each time an event is shown in one session (or written to one thread): Chainlit's
     frontend then updates the message it has instead of adding a second one, and a data layer
@@ -74,12 +52,12 @@ def message_id(event: Event, scope: str | None) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"herald:{scope}:{event.id}" if scope else f"herald:{event.id}"))
 
 
-def step(event: Event, step_id: str, thread_id: str) -> StepDict:
+def step(event: Event, step_id: str, thread_id: str) -> Step:
     """The step `cl.Message(content, author=event.source, metadata=...).to_dict()` would give."""
     return assistant_step(step_id, thread_id, message_content(event), event.source, message_metadata(event))
 
 
-def assistant_step(step_id: str, thread_id: str, output: str, author: str, metadata: dict[str, Any]) -> StepDict:
+def assistant_step(step_id: str, thread_id: str, output: str, author: str, metadata: dict[str, Any]) -> Step:
     now = utc_now()
     return {
         "id": step_id, "threadId": thread_id, "parentId": None, "createdAt": now, "command": None,
@@ -89,55 +67,11 @@ def assistant_step(step_id: str, thread_id: str, output: str, author: str, metad
     }
 
 
-async def show(session: WebsocketSession, event: Event) -> None:
-    """Show the event in one session (its tab), and write it to the session's thread, if it has one.
-    A live broadcast shown again here (a replay) keeps the id it had in every tab, and no thread."""
-    live = is_live_broadcast(event)
-    thread = NO_THREAD if live else session.thread_id
-    message = await _renamed(step(event, message_id(event, None if live else session.id), thread))
-    if thread and (data_layer := get_data_layer()):
-        # In the session's Chainlit context, as send() would; the thread is started if the user has not.
-        _persist(keep_in_thread(data_layer, session, dict(message), event), event,
-                 chainlit_context(init_ws_context, session))
-    await sio.emit("new_message", message, to=session.socket_id)  # what session.emit does
+def utc_now() -> str:
+    """The time as Chainlit stamps a step (`chainlit.utils.utc_now`): naive ISO 8601 in UTC, then "Z"."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
-async def show_to_all(event: Event) -> None:
-    """A live broadcast: one step, encoded once, to every connected Herald tab of this replica."""
-    message = await _renamed(step(event, message_id(event, None), NO_THREAD))
-    await sio.emit("new_message", message, room=BROADCAST_ROOM)
-
-
-async def join_broadcasts(session: WebsocketSession) -> None:
-    """Put the session's current socket in the broadcast room; socket.io takes it out on disconnect.
-    A socket that is already gone has no room to join (socket.io would raise KeyError)."""
-    if is_live(session):  # no await between the check and the join
-        await sio.enter_room(session.socket_id, BROADCAST_ROOM)
-
-
-async def _renamed(message: StepDict) -> StepDict:
-    """The app's `@cl.author_rename`, as `send()` applies it."""
-    if rename := chainlit_config.code.author_rename:
-        message["name"] = await rename(message["name"])
-    return message
-
-
-def chainlit_context(init: Callable[..., object], *args: Any, **kwargs: Any) -> contextvars.Context:
-    """A context in which Chainlit's `init_ws_context` or `init_http_context` has run: Chainlit's data
-    layer reads the session from a context variable. Calls made in it cannot leak it elsewhere."""
-    context = contextvars.copy_context()
-    context.run(init, *args, **kwargs)
-    return context
-
-
-def _persist(write: Coroutine[Any, Any, Any], event: Event, context: contextvars.Context) -> None:
-    # As cl.Message.send does: the write runs beside the emit and does not delay it.
-    task = asyncio.create_task(write, context=context)
-    _persisting.add(task)
-    task.add_done_callback(lambda done: _persisted(done, event))
-
-
-def _persisted(task: asyncio.Task[Any], event: Event) -> None:
-    _persisting.discard(task)
-    if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("writing event %s to its thread failed: %r", event.id, error)
+def thread_name(event: Event) -> str:
+    """The name of a thread Herald starts for a notification shown before the user typed anything."""
+    return event.title or f"Notifications from {event.source}"

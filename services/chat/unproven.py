@@ -4,7 +4,7 @@ proof), in the order it was sent.
 Each entry can hold the broker delivery that carried the event to the tab (its copy in the tab's
 queue): that delivery is acknowledged only once the tab is proven to have read the event. When the tab
 drops first, the held deliveries go back to the tab's queue, which shows them again when the tab
-returns, or hands them to the user's inbox when it does not (delivery.py). Nothing then depends on this
+returns, or hands them to the user's inbox when it does not (replica.py). Nothing then depends on this
 replica's memory: a crash of the replica puts them back too.
 
 Pure bookkeeping, unit-tested with fakes. A replica keeps one of these per tab that has been sent

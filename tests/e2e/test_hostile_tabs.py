@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 Replicas = tuple[Service, Service]
 
-# What delivery.py logs when its consuming channel was closed under it and it took its queues up again.
+# What replica.py logs when its consuming channel was closed under it and it took its queues up again.
 CHANNEL_RESET = "took up the queues of"
 
 

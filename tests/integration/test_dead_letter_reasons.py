@@ -41,7 +41,7 @@ POISON = b'{"v": 1, "id": "half an event"'
 
 @dataclass
 class Chat:
-    """The channels and dead-letter route of a chat replica, as delivery.py makes them."""
+    """The channels and dead-letter route of a chat replica, as replica.py makes them."""
 
     connection: AbstractRobustConnection
     consuming: AbstractChannel

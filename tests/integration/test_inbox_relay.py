@@ -42,7 +42,7 @@ def proven_nowhere(to: str, event_id: str) -> bool:
 
 async def relay_on(connection: aio_pika.abc.AbstractConnection, show_here: ShowHere,
                    acks: HeldAcks | None = None, proven_here: ProvenHere = proven_nowhere) -> InboxRelay:
-    relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+    relaying = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as replica.py's
     return InboxRelay(ConfirmedPublisher(relaying), None, show_here, proven_here, acks)
 
 

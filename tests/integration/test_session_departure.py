@@ -55,7 +55,7 @@ async def test_a_departed_tab_hands_back_only_what_it_has_not_shown(amqp_url: st
     record = SessionRecord(id=session, user=user, thread_id=None)
     shown_here, not_shown = event({"user": user}, "shown here"), event({"user": user}, "not shown")
     own = event({"user": user, "session": session}, "for this tab")
-    record.mark_proven(shown_here.id)  # as a proof of a direct show (SessionDelivery.show_here) does
+    record.mark_proven(shown_here.id)  # as a proof of a direct show (TabShowing.show_here) does
 
     release = asyncio.Event()
 
@@ -68,7 +68,7 @@ async def test_a_departed_tab_hands_back_only_what_it_has_not_shown(amqp_url: st
         channel = await connection.channel(publisher_confirms=True)
         events = await declare_exchanges(channel)
         inbox = await declare_inbox(channel, user, InboxArguments(ttl_seconds=60, max_length=100))
-        publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as delivery.py's
+        publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as replica.py's
         queues = SessionQueues(connection, channel, session_timeout_seconds=60, has_data_layer=False,
                                dead_letters=DeadLetters(ConfirmedPublisher(publishing)))
         await queues.connect(record, busy_tab)

@@ -4,6 +4,7 @@ already started is written to as it is (Chainlit's own session and emitter; the 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from typing import Any
 
@@ -11,8 +12,8 @@ import pytest
 from chainlit.context import init_ws_context
 from chainlit.session import WebsocketSession
 
-from herald.chat.render import chainlit_context
-from herald.chat.thread_start import keep_in_thread, thread_name
+from herald.chat.chainlit_tabs import keep_in_thread
+from herald.chat.render import thread_name
 from herald.contract.events import Event, EventRequest
 
 pytestmark = pytest.mark.unit
@@ -44,7 +45,8 @@ def event(title: str | None) -> Event:
 
 
 async def keep(recorder: Recorder, tab: WebsocketSession, step_id: str, title: str | None) -> None:
-    context = chainlit_context(init_ws_context, tab)
+    context = contextvars.copy_context()
+    context.run(init_ws_context, tab)
     await asyncio.create_task(keep_in_thread(recorder, tab, {"id": step_id}, event(title)),  # type: ignore[arg-type]
                               context=context)
 

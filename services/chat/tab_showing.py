@@ -1,11 +1,13 @@
-"""Handling one event from a session's queue: show it in that session (routing.decide_session says
-whether), and acknowledge it once the tab is proven to have read it (socket_liveness.py).
+"""Showing events in this replica's tabs, and acknowledging each AMQP message once its tab is proven to
+have read the event (the tabs port, tabs.py: on Chainlit, socket_liveness.py gives the proof).
 
-A delivery shown in a tab waits unacknowledged in the tab's window of unproven events (unproven.py)
-until the tab answers a ping queued after it. Until then the broker keeps it for the tab: when the tab
-drops, it goes back to the tab's queue (`release`), and after a crash of this replica the broker puts it
-back by itself. The tab queue consumer's prefetch bounds how many deliveries a stalled tab holds; the
-rest wait in its queue.
+An event comes from a session's queue (`handle`: routing.decide_session says whether to show it),
+straight from the user's inbox (`show_here`), or as a live broadcast (`shown_to_all`). A message whose
+event was shown waits unacknowledged in the tab's window of unproven events (unproven.py) until the
+tab answers a ping queued after it. Until then the broker keeps it for the tab: when the tab drops, it
+goes back to the tab's queue (`release`), and after a crash of this replica the broker puts it back by
+itself. The tab queue consumer's prefetch bounds how many messages a stalled tab holds; the rest wait
+in its queue.
 """
 
 from __future__ import annotations
@@ -16,14 +18,12 @@ import logging
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq import spec
 from aiormq.exceptions import ChannelInvalidStateError
-from chainlit.server import sio
-from chainlit.session import WebsocketSession
 from pamqp.common import FieldTable
 
-from herald.chat import render, socket_liveness
 from herald.chat.inbox_relay import REQUEUE_DELAY_SECONDS
 from herald.chat.routing import SessionDecision, decide_session, is_live_broadcast
 from herald.chat.session_registry import SessionRecord, SessionRegistry
+from herald.chat.tabs import Tabs
 from herald.chat.unproven import Unproven
 from herald.contract.events import Event
 from herald.contract.frames import ConfirmedPublisher
@@ -32,19 +32,19 @@ from herald.contract.topology import DEAD_LETTER_EXCHANGE, REASON_HEADER, RELAYE
 log = logging.getLogger(__name__)
 
 
-class SessionDelivery:
-    def __init__(self, registry: SessionRegistry, publisher: ConfirmedPublisher, render_attempts: int) -> None:
+class TabShowing:
+    def __init__(self, registry: SessionRegistry, tabs: Tabs, publisher: ConfirmedPublisher,
+                 render_attempts: int) -> None:
         self._registry = registry
+        self._tabs = tabs
         self._publisher = publisher
         self._render_attempts = render_attempts
         self._failures: dict[str, int] = {}
-        self._acking: set[asyncio.Task[None]] = set()  # acks of deliveries a proof settled
-        socket_liveness.install()
+        self._acking: set[asyncio.Task[None]] = set()  # acks of messages a proof settled
 
     async def handle(self, session_id: str, event: Event, message: AbstractIncomingMessage) -> None:
         record = self._registry.get(session_id)
-        session = WebsocketSession.get_by_id(session_id)
-        if record is None or session is None or not record.connected or not render.is_live(session):
+        if record is None or not record.connected or not self._tabs.is_live(session_id):
             # The tab just went away: the event waits in its queue for it to come back.
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await message.nack(requeue=True)
@@ -60,7 +60,7 @@ class SessionDelivery:
             await message.ack()
         elif decision is SessionDecision.ALREADY_SHOWN:
             await message.ack()
-        elif not await self._show(session, record, event, len(message.body), message):
+        elif not await self._show(record, event, len(message.body), message):
             await self._retry_or_give_up(event, message)
 
     async def show_here(self, user: str, event: Event, size: int) -> None:
@@ -71,12 +71,11 @@ class SessionDelivery:
         for record in self._registry.connected_sessions(user):
             if record.has_shown(event.id):
                 continue
-            session = WebsocketSession.get_by_id(record.id)
-            if record.awaiting_copy is not None or session is None or not render.is_live(session) \
+            if record.awaiting_copy is not None or not self._tabs.is_live(record.id) \
                     or (record.window is not None and record.window.full()):
                 record.copy_expected(event.id)
                 continue
-            await self._show(session, record, event, size, None)
+            await self._show(record, event, size, None)
 
     def proven_here(self, user: str, event_id: str) -> bool:
         return any(record.has_proven(event_id) for record in self._registry.connected_sessions(user))
@@ -84,14 +83,14 @@ class SessionDelivery:
     async def shown_to_all(self, event: Event, size: int) -> None:
         """A live broadcast was emitted to every connected tab here: each waits for its proof."""
         for record in self._registry.sessions():
-            session = WebsocketSession.get_by_id(record.id) if record.connected else None
-            if session is not None:
-                await self._emitted(session, record, event, size, None)
+            socket = self._tabs.socket(record.id) if record.connected else None
+            if socket is not None:
+                await self._emitted(socket, record, event, size, None)
 
-    async def replay(self, session: WebsocketSession, record: SessionRecord, broadcasts: list[Event]) -> None:
+    async def replay(self, record: SessionRecord, broadcasts: list[Event]) -> None:
         """Show again the live broadcasts a returning tab had not been proven to read (same message id)."""
         for event in broadcasts:
-            await self._show(session, record, event, len(event.body), None)
+            await self._show(record, event, len(event.body), None)
 
     def release(self, record: SessionRecord) -> list[AbstractIncomingMessage]:
         """The tab dropped: what it holds unproven, to hand back to its queue; its unproven live
@@ -101,22 +100,22 @@ class SessionDelivery:
         record.keep_for_replay([entry.event for entry in entries if is_live_broadcast(entry.event)])
         return [entry.held for entry in entries if entry.held is not None]
 
-    async def _show(self, session: WebsocketSession, record: SessionRecord, event: Event, size: int,
+    async def _show(self, record: SessionRecord, event: Event, size: int,
                     message: AbstractIncomingMessage | None) -> bool:
         try:
-            await render.show(session, event)
+            await self._tabs.show(record.id, event)
         except Exception:
-            log.exception("rendering event %s in session %s failed", event.id, session.id)
+            log.exception("rendering event %s in session %s failed", event.id, record.id)
             return False
         self._failures.pop(event.id, None)
-        await self._emitted(session, record, event, size, message)
+        await self._emitted(self._tabs.socket(record.id), record, event, size, message)
         return True
 
-    async def _emitted(self, session: WebsocketSession, record: SessionRecord, event: Event, size: int,
+    async def _emitted(self, socket: str | None, record: SessionRecord, event: Event, size: int,
                        message: AbstractIncomingMessage | None) -> None:
-        socket_id = session.socket_id
-        mark = await socket_liveness.emitted(sio, socket_id, lambda answered: self._proven(record, socket_id, answered))
-        if mark is None:  # the socket is gone: the emit vanished, and the delivery waits for the tab
+        mark = None if socket is None else \
+            await self._tabs.emitted(socket, lambda answered: self._proven(record, socket, answered))
+        if mark is None:  # the socket is gone: the emit vanished, and the message waits for the tab
             if message is not None:
                 await message.nack(requeue=True)
             return
@@ -133,11 +132,10 @@ class SessionDelivery:
         else:
             await message.ack()  # a second copy of an event whose first copy waits for the proof
 
-    def _proven(self, record: SessionRecord, socket_id: str, answered: int) -> None:
-        session = WebsocketSession.get_by_id(record.id)
+    def _proven(self, record: SessionRecord, socket: str, answered: int) -> None:
         # Marks count the pings of one socket: a proof from the tab's socket before a reconnect is no
         # proof for the window of the socket after it.
-        if record.window is not None and session is not None and session.socket_id == socket_id:
+        if record.window is not None and self._tabs.socket(record.id) == socket:
             self._settled(record, record.window.settle(answered))
             if not record.window:
                 record.window = None  # most tabs are idle most of the time: an empty window costs memory
@@ -180,6 +178,6 @@ async def _ack_all(messages: list[AbstractIncomingMessage]) -> None:
     for message in messages:
         try:
             await message.ack()
-        except Exception as exc:  # the channel closed: the broker hands the delivery out again, and it is
+        except Exception as exc:  # the channel closed: the broker hands the message out again, and it is
             # then known as shown here
-            log.info("acknowledging a proven delivery failed (%s)", type(exc).__name__)
+            log.info("acknowledging a proven message failed (%s)", type(exc).__name__)
