@@ -17,12 +17,12 @@ from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.topology import InboxArguments
 from herald.notifier import batch_route, events_route, groups_route, webhooks_route
 from herald.notifier.api_keys_file import ApiKeysFile
+from herald.notifier.broker_publisher import EventPublisher
 from herald.notifier.config import NotifierSettings
 from herald.notifier.groups import GroupStore
 from herald.notifier.idempotency import AnswerStore
 from herald.notifier.openapi import install_openapi, schema_ref
 from herald.notifier.problems import PROBLEM_JSON, ProblemDetails, install_problem_handlers, problem_response
-from herald.notifier.publisher import EventPublisher
 from herald.notifier.rate_limits import RateLimit, RateLimits
 from herald.notifier.state_db import open_state_db
 from herald.notifier.webhooks import SourcesFile

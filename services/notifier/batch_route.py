@@ -31,7 +31,7 @@ from herald.notifier.event_ids import event_from
 from herald.notifier.events_route import EVENT_PROBLEMS, dedupe_keys, idempotency_key_of
 from herald.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, answers, json_body
 from herald.notifier.problems import Problem, ProblemDetails, problem_body, unexpected_problem, validation_problem
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.request_body import read_json
 
 MAX_EVENTS = 1000

@@ -14,7 +14,7 @@ from herald.notifier.auth import authenticated
 from herald.notifier.event_ids import event_from, scoped_event_id
 from herald.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY, answers, json_body
 from herald.notifier.problems import Problem, validation_problem
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.request_body import read_json
 
 router = APIRouter()

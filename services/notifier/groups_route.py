@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Request, Response
 from herald.contract.events import GroupId, UserId
 from herald.notifier.api_keys import READ_GROUPS, WRITE_GROUPS
 from herald.notifier.auth import authenticated
+from herald.notifier.broker_publisher import BrokerUnavailable
 from herald.notifier.openapi import API_KEY, answers
 from herald.notifier.problems import Problem
-from herald.notifier.publisher import BrokerUnavailable
 
 router = APIRouter(prefix="/v1/groups/{group}/members", tags=["groups"])
 

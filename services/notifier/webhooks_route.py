@@ -24,7 +24,7 @@ from herald.contract.events import EventRequest
 from herald.notifier.events_route import Accepted
 from herald.notifier.openapi import answers
 from herald.notifier.problems import Problem
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.rate_limits import client_address
 from herald.notifier.request_body import read_limited
 from herald.notifier.webhooks import (
