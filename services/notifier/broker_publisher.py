@@ -23,7 +23,7 @@ from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractQueue
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
 
-from herald.contract.broker_link import BrokerLink
+from herald.contract.broker_link import BrokerLink, LinkStatus
 from herald.contract.declarations import declare_exchanges, declare_inbox
 from herald.contract.events import Event
 from herald.contract.frames import ConfirmedPublisher, MessageIdInFlight
@@ -61,6 +61,9 @@ class EventPublisher:
         """The link is up and the topology declared: a publish can be confirmed. While not, a publish
         answers at once, never after a timeout."""
         return self.link.up and self._exchange is not None and not self._channel.is_closed
+
+    def link_status(self) -> LinkStatus:
+        return self.link.status()
 
     def start(self) -> None:
         """Connect in the background, so the notifier serves /healthz (and 503s) while the broker is down."""

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from herald.contract.events import EventRequest
+from herald.notifier.deps import notifier_deps
 from herald.notifier.events_route import Accepted
 from herald.notifier.openapi import answers
 from herald.notifier.problems import Problem
@@ -78,7 +79,7 @@ _RESPONSES = answers(
         "description": "The sender's payload, exactly as it signed it: JSON nested at most 64 levels deep."}}}}},
 )
 async def receive_webhook(request: Request, source: str) -> JSONResponse:
-    state = request.app.state
+    state = notifier_deps(request)
     config: SourceConfig | None = state.webhook_sources.enabled(source)
     # Probing for sources and guessing signatures cost the client's address (429 past its limit, and
     # then not logged per request), never the source's own budget.
