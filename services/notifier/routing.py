@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import assert_never
 
 from herald.contract.events import BroadcastTarget, GroupTarget, Target, UserTarget
@@ -75,26 +76,23 @@ def decide_route(target: Target) -> Route:
             return Route(Send(event_routing_key(target), mandatory=False))
         case UserTarget(session=str() as session):
             return Route(Send(event_routing_key(target), mandatory=True),
-                         AskSession(session_queue_name(session), if_exists=_dead_letter(CROSS_USER_SESSION),
+                         AskSession(session_queue_name(session), if_exists=_CROSS_USER_DEAD_LETTER,
                                     otherwise=_to_inbox(target.user)))
         case UserTarget(thread=str()):
             # Nobody showed the thread lately: the owner's inbox applies the fallback.
             return Route(Send(event_routing_key(target), mandatory=True), _to_inbox(target.user))
         case UserTarget():
-            return Route(Send(user_routing_key(target.user), mandatory=True), _new_inbox(target.user))
+            return _to_inbox(target.user)
         case _:
             assert_never(target)
 
 
 def _to_inbox(user: str) -> Route:
-    return Route(Send(user_routing_key(user), mandatory=True), _new_inbox(user))
+    # Returned, the event is the first for a user nobody has seen: make the inbox, where it waits for them.
+    send = Send(user_routing_key(user), mandatory=True)
+    return Route(send, NewInbox(user, send))
 
 
-def _new_inbox(user: str) -> NewInbox:
-    # The first event for a user nobody has seen: make the inbox, where it waits for them.
-    return NewInbox(user, Send(user_routing_key(user), mandatory=True))
-
-
-def _dead_letter(reason: str) -> Send:
-    # The dead-letter exchange is a fanout: the key is not read.
-    return Send("", mandatory=False, exchange=DEAD_LETTER_EXCHANGE, headers={REASON_HEADER: reason})
+# The dead-letter exchange is a fanout: the key is not read.
+_CROSS_USER_DEAD_LETTER = Send("", mandatory=False, exchange=DEAD_LETTER_EXCHANGE,
+                               headers=MappingProxyType({REASON_HEADER: CROSS_USER_SESSION}))
