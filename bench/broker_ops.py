@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
+from herald.contract.declarations import declare_exchanges, declare_inbox
 from herald.contract.settings import CommonSettings
-from herald.contract.topology import InboxArguments, declare_exchanges, declare_inbox, inbox_queue_name
+from herald.contract.topology import InboxArguments, inbox_queue_name
 
 
 def bench_users(prefix: str, count: int) -> list[str]:

@@ -34,13 +34,9 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 from aiormq.exceptions import ChannelLockedResource, ChannelPreconditionFailed
 
+from herald.contract.declarations import declare_queue
 from herald.contract.settings import CommonSettings
-from herald.contract.topology import (
-    AGREED_SETTING_ARGUMENTS,
-    agreed_setting_queue_name,
-    agreed_settings_lock_name,
-    declare_queue,
-)
+from herald.contract.topology import AGREED_SETTING_ARGUMENTS, agreed_setting_queue_name, agreed_settings_lock_name
 
 log = logging.getLogger(__name__)
 

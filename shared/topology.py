@@ -1,4 +1,6 @@
-"""The AMQP topology, declared once: names, routing keys and queue arguments.
+"""The AMQP topology as data: names, routing keys and queue arguments, pure and mutation-tested.
+
+shared/declarations.py declares it on a channel (the only part that talks to the broker).
 
 - The notifier publishes every event to EVENTS_EXCHANGE (topic):
   - `user.<U>` reaches U's durable inbox; so do `group.<G>` for U's groups and `broadcast.persist`.
@@ -21,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import assert_never
 
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from pamqp.common import FieldTable
 
 from herald.contract.events import BroadcastTarget, GroupTarget, Target, UserTarget
@@ -185,51 +185,3 @@ def session_queue_arguments(user: str, session_timeout_seconds: int) -> FieldTab
         "x-dead-letter-exchange": EVENTS_EXCHANGE,
         "x-dead-letter-routing-key": user_routing_key(user),
     }
-
-
-async def declare_exchanges(channel: AbstractChannel) -> AbstractExchange:
-    """Declare every exchange and the dead-letter queue; return the events exchange."""
-    events = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-    await channel.declare_exchange(SESSIONS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
-    dead = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
-    dead_letters = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "classic"})
-    await dead_letters.bind(dead)
-    return events
-
-
-async def declare_queue(channel: AbstractChannel, name: str, arguments: FieldTable,
-                        exclusive: bool = False) -> AbstractQueue:
-    """Declare a queue (durable unless exclusive) without aio-pika's robust channel keeping it.
-
-    `RobustChannel.declare_queue` keeps every queue it ever declared, to declare it again after a
-    reconnect: one per tab a chat replica ever had and one per user a notifier ever published to, in
-    memory for good, and declared again on every reconnect, deleted ones too. Herald declares what it
-    still uses itself after a reconnect (services/chat/delivery.py); a notifier declares an inbox
-    when the broker returns an event for want of one.
-    """
-    queue = queue_handle(channel, name, arguments, exclusive)
-    await queue.declare()
-    return queue
-
-
-def queue_handle(channel: AbstractChannel, name: str, arguments: FieldTable, exclusive: bool = False) -> AbstractQueue:
-    """A queue object to declare, bind, read or delete a queue by, kept by nobody (see declare_queue)."""
-    return aio_pika.Queue(channel, name, durable=not exclusive, exclusive=exclusive, auto_delete=False,
-                          arguments=arguments)
-
-
-async def declare_inbox(channel: AbstractChannel, user: str, arguments: InboxArguments) -> AbstractQueue:
-    """Declare (idempotently) a user's durable inbox with its bindings."""
-    queue = await declare_queue(channel, inbox_queue_name(user), arguments.as_queue_arguments())
-    await queue.bind(EVENTS_EXCHANGE, routing_key=user_routing_key(user))
-    await queue.bind(EVENTS_EXCHANGE, routing_key=PERSISTENT_BROADCAST_KEY)
-    return queue
-
-
-async def declare_replica_queue(channel: AbstractChannel, replica: str) -> AbstractQueue:
-    """A chat replica's queue of live broadcasts. A live broadcast is for the tabs connected when it is
-    published, so the queue lives and dies with the replica's connection (exclusive, not durable);
-    the replica declares it again after a reconnect."""
-    queue = await declare_queue(channel, replica_queue_name(replica), {"x-queue-type": "classic"}, exclusive=True)
-    await queue.bind(EVENTS_EXCHANGE, routing_key=BROADCAST_KEY)
-    return queue

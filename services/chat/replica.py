@@ -35,15 +35,9 @@ from herald.chat.thread_persistence import persist_to_thread
 from herald.chat.user_locks import UserLocks
 from herald.contract.agreed_settings import agree_or_exit
 from herald.contract.broker_link import BrokerLink, LinkDown, LinkStatus
+from herald.contract.declarations import declare_exchanges, declare_inbox, declare_replica_queue
 from herald.contract.frames import ChannelClosed, ConfirmedPublisher
-from herald.contract.topology import (
-    InboxArguments,
-    declare_exchanges,
-    declare_inbox,
-    declare_replica_queue,
-    inbox_queue_name,
-    replica_queue_name,
-)
+from herald.contract.topology import InboxArguments, inbox_queue_name, replica_queue_name
 
 log = logging.getLogger("herald.chat")
 

@@ -31,13 +31,12 @@ from herald.chat.routing import Departure, decide_departure
 from herald.chat.session_registry import SessionRecord
 from herald.chat.tab_ids import TabRefused
 from herald.chat.tab_leases import Lease, TabLeases
+from herald.contract.declarations import declare_queue, queue_handle
 from herald.contract.events import Event
 from herald.contract.topology import (
     EVENTS_EXCHANGE,
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
-    declare_queue,
-    queue_handle,
     session_queue_arguments,
     session_queue_name,
     session_routing_key,

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from herald.contract.agreed_settings import agree_or_exit
@@ -17,12 +17,13 @@ from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.topology import InboxArguments
 from herald.notifier import batch_route, events_route, groups_route, webhooks_route
 from herald.notifier.api_keys_file import ApiKeysFile
+from herald.notifier.broker_publisher import EventPublisher
 from herald.notifier.config import NotifierSettings
+from herald.notifier.deps import NotifierDeps, notifier_deps
 from herald.notifier.groups import GroupStore
 from herald.notifier.idempotency import AnswerStore
 from herald.notifier.openapi import install_openapi, schema_ref
 from herald.notifier.problems import PROBLEM_JSON, ProblemDetails, install_problem_handlers, problem_response
-from herald.notifier.publisher import EventPublisher
 from herald.notifier.rate_limits import RateLimit, RateLimits
 from herald.notifier.state_db import open_state_db
 from herald.notifier.webhooks import SourcesFile
@@ -37,34 +38,33 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     keyring = ApiKeysFile(settings.api_keys_file)
     webhook_sources = SourcesFile.open(settings.webhook_sources_file)
 
+    rate_limits = RateLimits(
+        RateLimit(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+        RateLimit(per_second=settings.failed_auth_per_second, burst=settings.failed_auth_burst))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         use_serving_thresholds()  # here: uvicorn's worker processes each run the lifespan
         # A connection each: the answer store's transactions must not take in the group store's writes.
         answers_db, groups_db = await open_state_db(settings.state_db), await open_state_db(settings.state_db)
-        app.state.answers = await AnswerStore.create(answers_db)
-        app.state.groups = await GroupStore.create(groups_db)
-        app.state.publisher = EventPublisher(
+        publisher = EventPublisher(
             settings.amqp_url, InboxArguments.from_settings(settings), settings.publish_timeout_seconds,
             check_settings=partial(agree_or_exit, settings=settings, process="herald-notifier"))
-        app.state.publisher.start()
-        purging = asyncio.create_task(_purge_hourly(app.state.answers))
+        answers = await AnswerStore.create(answers_db)
+        app.state.deps = NotifierDeps(settings, keyring, webhook_sources, rate_limits, answers,
+                                      await GroupStore.create(groups_db), publisher)
+        publisher.start()
+        purging = asyncio.create_task(_purge_hourly(answers))
         try:
             yield
         finally:
             purging.cancel()
-            await app.state.publisher.close()
+            await publisher.close()
             await answers_db.close()
             await groups_db.close()
 
     app = FastAPI(title="Herald notifier", version="1", lifespan=lifespan,
                   description="Publishes events to the people in live Chainlit chats.")
-    app.state.settings = settings
-    app.state.keyring = keyring
-    app.state.webhook_sources = webhook_sources
-    app.state.rate_limits = RateLimits(
-        RateLimit(per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
-        RateLimit(per_second=settings.failed_auth_per_second, burst=settings.failed_auth_burst))
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(events_route.router)
@@ -73,16 +73,17 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.include_router(webhooks_route.router)
 
     @app.get("/healthz", summary="The process is up; says whether the broker link is")
-    async def healthz() -> dict[str, Any]:
-        return {"status": "ok", "broker": app.state.publisher.link.status().as_json()}
+    async def healthz(request: Request) -> dict[str, Any]:
+        return {"status": "ok", "broker": notifier_deps(request).publisher.link_status().as_json()}
 
     @app.get("/readyz", summary="The broker link is up and events can be published",
              responses={503: {"description": "Not connected to the broker yet, or no longer.",
                               "content": {PROBLEM_JSON: {"schema": schema_ref(ProblemDetails)}}}})
-    async def readyz() -> JSONResponse:
-        if app.state.publisher.ready:
+    async def readyz(request: Request) -> JSONResponse:
+        publisher = notifier_deps(request).publisher
+        if publisher.ready:
             return JSONResponse({"status": "ready"})
-        status = app.state.publisher.link.status()
+        status = publisher.link_status()
         detail = ("The notifier is not connected to the broker" +
                   (f" (down for {status.down_for_seconds:.0f} s)." if status.down_for_seconds is not None else "."))
         return problem_response(503, detail, headers={"Retry-After": str(settings.retry_after_seconds)},

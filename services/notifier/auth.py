@@ -11,9 +11,9 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from herald.notifier.api_keys import ApiKey
-from herald.notifier.api_keys_file import ApiKeysFile
+from herald.notifier.deps import notifier_deps
 from herald.notifier.problems import Problem
-from herald.notifier.rate_limits import RateLimits, client_address
+from herald.notifier.rate_limits import client_address
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="herald"'}
 
@@ -24,13 +24,13 @@ def authenticated(request: Request, *scopes: str) -> ApiKey:
     A request without a known key is counted against its client address (429 past that limit, else
     401), one with a known key against the key's own limit: guessing keys cannot spend a real key's budget.
     """
-    limits: RateLimits = request.app.state.rate_limits
+    deps = notifier_deps(request)
+    limits = deps.rate_limits
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         limits.charge_failure(client_address(request))
         raise Problem(401, "Send your API key as `Authorization: Bearer <key>`.", headers=_CHALLENGE)
-    keyring: ApiKeysFile = request.app.state.keyring
-    key = keyring.authenticate(token.strip())
+    key = deps.keyring.authenticate(token.strip())
     if key is None:
         limits.charge_failure(client_address(request))
         raise Problem(401, "The API key is not known. Check for typos, or make a new key.", headers=_CHALLENGE)

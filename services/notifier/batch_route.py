@@ -27,11 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from herald.contract.events import Event, EventRequest
 from herald.notifier.api_keys import PUBLISH_EVENTS
 from herald.notifier.auth import authenticated
+from herald.notifier.deps import notifier_deps
 from herald.notifier.event_ids import event_from
 from herald.notifier.events_route import EVENT_PROBLEMS, dedupe_keys, idempotency_key_of
 from herald.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, answers, json_body
 from herald.notifier.problems import Problem, ProblemDetails, problem_body, unexpected_problem, validation_problem
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.request_body import read_json
 
 MAX_EVENTS = 1000
@@ -86,7 +87,7 @@ class BatchAnswer(BaseModel):
 async def publish_batch(request: Request) -> Response:
     key = authenticated(request, PUBLISH_EVENTS)
     idempotency_key = idempotency_key_of(request)
-    state = request.app.state
+    state = notifier_deps(request)
     items = _events_of(await read_json(request, state.settings.batch_max_request_bytes))
     results: list[dict[str, Any]] = [{} for _ in items]
     pending: list[tuple[int, Event, Dedupe]] = []

@@ -11,10 +11,11 @@ from pydantic import BaseModel, ValidationError
 from herald.contract.events import EventRequest
 from herald.notifier.api_keys import PUBLISH_EVENTS
 from herald.notifier.auth import authenticated
+from herald.notifier.deps import notifier_deps
 from herald.notifier.event_ids import event_from, scoped_event_id
 from herald.notifier.openapi import API_KEY, IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY, answers, json_body
 from herald.notifier.problems import Problem, validation_problem
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.request_body import read_json
 
 router = APIRouter()
@@ -51,7 +52,8 @@ EVENT_PROBLEMS = {
 async def publish_event(request: Request) -> JSONResponse:
     key = authenticated(request, PUBLISH_EVENTS)
     idempotency_key = idempotency_key_of(request)
-    settings = request.app.state.settings
+    deps = notifier_deps(request)
+    settings = deps.settings
     payload = await read_json(request, settings.max_request_bytes)
     try:
         event = event_from(EventRequest.model_validate(payload), key.name)
@@ -60,8 +62,7 @@ async def publish_event(request: Request) -> JSONResponse:
     request.state.event_id = event.id  # for the log of an unexpected failure (problems.install_problem_handlers)
     dedupe = Dedupe(dedupe_keys(key.name, idempotency_key, payload), settings.idempotency_hours * 3600,
                     named="this Idempotency-Key or event id")
-    published = await publish_once(request.app.state.answers, request.app.state.publisher, event, dedupe,
-                                   settings.retry_after_seconds)
+    published = await publish_once(deps.answers, deps.publisher, event, dedupe, settings.retry_after_seconds)
     return JSONResponse(published.answer, status_code=202)
 
 

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Path, Request, Response
 from herald.contract.events import GroupId, UserId
 from herald.notifier.api_keys import READ_GROUPS, WRITE_GROUPS
 from herald.notifier.auth import authenticated
+from herald.notifier.broker_publisher import BrokerUnavailable
+from herald.notifier.deps import NotifierDeps, notifier_deps
 from herald.notifier.openapi import API_KEY, answers
 from herald.notifier.problems import Problem
-from herald.notifier.publisher import BrokerUnavailable
 
 router = APIRouter(prefix="/v1/groups/{group}/members", tags=["groups"])
 
@@ -28,15 +29,16 @@ _CHANGED = answers({204: ("Done (also when nothing had to change).", None)},
             openapi_extra=API_KEY)
 async def list_members(request: Request, group: Group) -> dict[str, object]:
     authenticated(request, READ_GROUPS, WRITE_GROUPS)
-    return {"group": group, "members": await request.app.state.groups.members(group)}
+    return {"group": group, "members": await notifier_deps(request).groups.members(group)}
 
 
 @router.put("/{user}", status_code=204, summary="Add a member (idempotent)", responses=_CHANGED,
              openapi_extra=API_KEY)
 async def add_member(request: Request, group: Group, user: Member) -> Response:
     authenticated(request, WRITE_GROUPS)
-    await _broker_step(request, request.app.state.publisher.bind_member(group, user))
-    await request.app.state.groups.add(group, user)
+    deps = notifier_deps(request)
+    await _broker_step(deps, deps.publisher.bind_member(group, user))
+    await deps.groups.add(group, user)
     return Response(status_code=204)
 
 
@@ -44,15 +46,16 @@ async def add_member(request: Request, group: Group, user: Member) -> Response:
                 openapi_extra=API_KEY)
 async def remove_member(request: Request, group: Group, user: Member) -> Response:
     authenticated(request, WRITE_GROUPS)
-    await _broker_step(request, request.app.state.publisher.unbind_member(group, user))
-    await request.app.state.groups.remove(group, user)
+    deps = notifier_deps(request)
+    await _broker_step(deps, deps.publisher.unbind_member(group, user))
+    await deps.groups.remove(group, user)
     return Response(status_code=204)
 
 
-async def _broker_step(request: Request, step: Awaitable[None]) -> None:
+async def _broker_step(deps: NotifierDeps, step: Awaitable[None]) -> None:
     try:
         await step
     except BrokerUnavailable as exc:
-        retry_after = str(request.app.state.settings.retry_after_seconds)
+        retry_after = str(deps.settings.retry_after_seconds)
         raise Problem(503, f"The broker did not take the change: {exc}. Nothing changed; retry later.",
                       headers={"Retry-After": retry_after}) from exc

@@ -1,9 +1,15 @@
 """OpenAPI for bodies and headers the notifier reads by hand (to answer 400/413/415 itself instead of
 FastAPI's 422, and to skip FastAPI's per-request parameter resolution on the hot routes), and for its
-answers: every error is a problem (`application/problem+json`), documented with its status."""
+answers: every error is a problem (`application/problem+json`), documented with its status.
+
+Routes name their models where they are declared, at import, long before any app builds its document. So
+`schema_ref` gives a `$ref` that carries its model's schema along, and the document's builder moves each into
+the components: no registry filled at import, none shared between apps.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +20,7 @@ from pydantic import BaseModel
 from herald.notifier.problems import PROBLEM_JSON, ProblemDetails
 
 _REF = "#/components/schemas/{model}"
+_SCHEMA = "x-herald-schema"  # on a `$ref` until the document is built (`_schemas_moved`)
 
 MAX_IDEMPOTENCY_KEY = 255
 IDEMPOTENCY_KEY_HEADER = {
@@ -24,7 +31,6 @@ IDEMPOTENCY_KEY_HEADER = {
 # `openapi_extra` of a route that takes an API key (services/notifier/auth.py).
 API_KEY: dict[str, Any] = {"security": [{"apiKey": []}]}
 _SECURITY_SCHEMES = {"apiKey": {"type": "http", "scheme": "bearer", "description": "An API key, as `Bearer <key>`."}}
-_extra_schemas: dict[str, Any] = {}
 _HEADERS_OF = {
     401: {"WWW-Authenticate": {"description": "The scheme to authenticate with.", "schema": {"type": "string"}}},
     503: {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}},
@@ -42,11 +48,9 @@ _ALWAYS = {500: "The notifier failed unexpectedly; the failure is logged (with t
 
 
 def schema_ref(model: type[BaseModel]) -> dict[str, str]:
-    """A `$ref` to `model`, whose schema (and its sub-models') joins the components."""
-    schema = model.model_json_schema(ref_template=_REF)
-    _extra_schemas.update(schema.pop("$defs", {}))
-    _extra_schemas[model.__name__] = schema
-    return {"$ref": _REF.format(model=model.__name__)}
+    """A `$ref` to `model`, whose schema (and its sub-models') the document's builder puts in the components."""
+    # As a JSON string: FastAPI's encoder of the document would drop the schema's `"default": null`s.
+    return {"$ref": _REF.format(model=model.__name__), _SCHEMA: json.dumps(model.model_json_schema(ref_template=_REF))}
 
 
 def json_body(model: type[BaseModel], *headers: dict[str, Any]) -> dict[str, Any]:
@@ -85,9 +89,10 @@ def install_openapi(app: FastAPI) -> None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
             components = schema.setdefault("components", {})
-            components.setdefault("schemas", {}).update(_extra_schemas)
             components["securitySchemes"] = _SECURITY_SCHEMES
+            components.setdefault("schemas", {})
             _problems_everywhere(schema)
+            _schemas_moved(schema, components["schemas"])
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -103,6 +108,21 @@ def _problems_everywhere(schema: dict[str, Any]) -> None:
             responses["422"] = _problem(422, "A path parameter is malformed; the detail names it.")
         for status, description in _ALWAYS.items():
             responses.setdefault(str(status), _problem(status, description))
-    schema["components"]["schemas"].update(_extra_schemas)  # ProblemDetails, if no route named it yet
     for unused in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(unused, None)
+
+
+
+
+def _schemas_moved(node: Any, schemas: dict[str, Any]) -> None:
+    """Move the schema every `schema_ref` carries into `schemas`."""
+    if isinstance(node, dict):
+        if isinstance(carried := node.pop(_SCHEMA, None), str):
+            schema = json.loads(carried)
+            schemas.update(schema.pop("$defs", {}))
+            schemas[node["$ref"].rpartition("/")[2]] = schema
+        for value in node.values():
+            _schemas_moved(value, schemas)
+    elif isinstance(node, list):
+        for item in node:
+            _schemas_moved(item, schemas)

@@ -21,10 +21,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from herald.contract.events import EventRequest
+from herald.notifier.deps import notifier_deps
 from herald.notifier.events_route import Accepted
 from herald.notifier.openapi import answers
 from herald.notifier.problems import Problem
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.rate_limits import client_address
 from herald.notifier.request_body import read_limited
 from herald.notifier.webhooks import (
@@ -78,7 +79,7 @@ _RESPONSES = answers(
         "description": "The sender's payload, exactly as it signed it: JSON nested at most 64 levels deep."}}}}},
 )
 async def receive_webhook(request: Request, source: str) -> JSONResponse:
-    state = request.app.state
+    state = notifier_deps(request)
     config: SourceConfig | None = state.webhook_sources.enabled(source)
     # Probing for sources and guessing signatures cost the client's address (429 past its limit, and
     # then not logged per request), never the source's own budget.

@@ -20,17 +20,10 @@ from herald.chat.event_consumer import EventConsumer
 from herald.chat.inbox_relay import InboxRelay
 from herald.chat.session_queues import SessionQueues
 from herald.chat.session_registry import SessionRecord
+from herald.contract.declarations import declare_exchanges, declare_inbox, declare_queue, declare_replica_queue
 from herald.contract.events import Event, EventRequest
 from herald.contract.frames import ConfirmedPublisher
-from herald.contract.topology import (
-    InboxArguments,
-    declare_exchanges,
-    declare_inbox,
-    declare_queue,
-    declare_replica_queue,
-    session_queue_arguments,
-    session_queue_name,
-)
+from herald.contract.topology import InboxArguments, session_queue_arguments, session_queue_name
 from tests.support.broker_probe import dead_letter_reasons
 from tests.support.waiting import eventually
 

@@ -11,7 +11,7 @@ import pytest
 
 from herald.contract.events import Event, EventRequest
 from herald.contract.topology import InboxArguments, inbox_queue_name
-from herald.notifier.publisher import EventPublisher
+from herald.notifier.broker_publisher import EventPublisher
 from tests.support.broker import RestartableBroker
 from tests.support.waiting import wait_until
 

@@ -17,16 +17,10 @@ import pytest
 
 from herald.chat.held_acks import HeldAcks
 from herald.chat.inbox_relay import InboxRelay, ProvenHere, ShowHere
+from herald.contract.declarations import declare_exchanges, declare_inbox, declare_queue
 from herald.contract.events import Event, EventRequest
 from herald.contract.frames import ConfirmedPublisher
-from herald.contract.topology import (
-    SESSIONS_EXCHANGE,
-    InboxArguments,
-    declare_exchanges,
-    declare_inbox,
-    declare_queue,
-    user_routing_key,
-)
+from herald.contract.topology import SESSIONS_EXCHANGE, InboxArguments, user_routing_key
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

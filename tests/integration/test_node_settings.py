@@ -14,15 +14,8 @@ from collections.abc import Iterator
 import aio_pika
 import pytest
 
-from herald.contract.topology import (
-    InboxArguments,
-    declare_exchanges,
-    declare_inbox,
-    declare_queue,
-    inbox_queue_name,
-    session_queue_arguments,
-    session_queue_name,
-)
+from herald.contract.declarations import declare_exchanges, declare_inbox, declare_queue
+from herald.contract.topology import InboxArguments, inbox_queue_name, session_queue_arguments, session_queue_name
 from scripts.rabbitmq_node import RabbitMQNode, erlang_scheduler_flags, private_node
 
 pytestmark = pytest.mark.integration

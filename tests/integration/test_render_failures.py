@@ -10,9 +10,9 @@ import pytest
 
 from herald.chat.session_registry import SessionRegistry
 from herald.chat.tab_showing import TabShowing
+from herald.contract.declarations import declare_exchanges
 from herald.contract.events import EventRequest
 from herald.contract.frames import ConfirmedPublisher
-from herald.contract.topology import declare_exchanges
 from tests.support.broker_probe import dead_letter_reasons
 from tests.support.fake_tabs import FakeTabs
 

@@ -19,14 +19,13 @@ from aio_pika.abc import AbstractIncomingMessage
 from herald.chat.dead_letters import DeadLetters
 from herald.chat.session_queues import SessionQueues
 from herald.chat.session_registry import SessionRecord
+from herald.contract.declarations import declare_exchanges, declare_inbox
 from herald.contract.events import Event, EventRequest
 from herald.contract.frames import ConfirmedPublisher
 from herald.contract.topology import (
     RELAYED_FOR_HEADER,
     SESSIONS_EXCHANGE,
     InboxArguments,
-    declare_exchanges,
-    declare_inbox,
     session_queue_name,
     session_routing_key,
     user_routing_key,

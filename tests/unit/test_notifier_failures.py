@@ -17,10 +17,15 @@ from fastapi import FastAPI
 
 from herald.contract.events import Event
 from herald.notifier.api_keys import PUBLISH_EVENTS, WRITE_GROUPS, config_entry, new_key
+from herald.notifier.api_keys_file import ApiKeysFile
 from herald.notifier.app import create_app
 from herald.notifier.config import NotifierSettings
+from herald.notifier.deps import NotifierDeps
+from herald.notifier.groups import GroupStore
 from herald.notifier.idempotency import AnswerStore
+from herald.notifier.rate_limits import RateLimit, RateLimits
 from herald.notifier.state_db import open_state_db
+from herald.notifier.webhooks import SourcesFile
 from tests.support.problems import assert_problem
 
 pytestmark = pytest.mark.unit
@@ -41,9 +46,9 @@ class FailingBroker:
 
 
 class Notifier:
-    def __init__(self, app: FastAPI, key: str) -> None:
+    def __init__(self, app: FastAPI, key: str, broker: FailingBroker) -> None:
         self.app, self.key = app, key
-        self.broker: FailingBroker = app.state.publisher
+        self.broker = broker
         # raise_app_exceptions=False: Starlette re-raises after answering, for the server to log it.
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                                       base_url="http://notifier", headers={"Authorization": f"Bearer {key}"})
@@ -57,14 +62,20 @@ async def notifier(tmp_path: Path) -> AsyncIterator[Notifier]:
     key = new_key()
     keys_file = tmp_path / "keys.toml"
     keys_file.write_text(config_entry("tests", key, [PUBLISH_EVENTS, WRITE_GROUPS]))
-    app = create_app(NotifierSettings(api_keys_file=keys_file, state_db=tmp_path / "state.sqlite3"))
-    db = await open_state_db(tmp_path / "state.sqlite3")
-    app.state.answers = await AnswerStore.create(db)
-    app.state.publisher = FailingBroker()
-    notifier = Notifier(app, key)
+    settings = NotifierSettings(api_keys_file=keys_file, state_db=tmp_path / "state.sqlite3")
+    app = create_app(settings)
+    db, groups_db = await open_state_db(settings.state_db), await open_state_db(settings.state_db)
+    broker = FailingBroker()
+    # What the lifespan (which httpx's transport does not run) stores, but for the broker.
+    unlimited = RateLimit(per_second=1_000_000, burst=1_000_000)
+    app.state.deps = NotifierDeps(settings, ApiKeysFile(keys_file), SourcesFile.open(None),
+                                  RateLimits(unlimited, unlimited), await AnswerStore.create(db),
+                                  await GroupStore.create(groups_db), broker)
+    notifier = Notifier(app, key, broker)
     yield notifier
     await notifier.http.aclose()
     await db.close()
+    await groups_db.close()
 
 
 def event(body: str, event_id: str | None = None, **fields: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from herald.contract.events import EventRequest
 from herald.notifier.webhooks import Ignored, parse_sources, render_delivery
+from herald.notifier.webhooks.builtin_templates import BUILTIN_TEMPLATES, BuiltinName
 from herald.notifier.webhooks.verification import VerifiedDelivery
 
 pytestmark = pytest.mark.unit
@@ -32,7 +33,12 @@ def source(template: str) -> Any:
     return parse_sources({"sources": {"s": table}})["s"]
 
 
-SOURCES = {name: source(name) for name in ("github", "alertmanager", "grafana", "stripe", "generic")}
+# Every name a source may give: a new template is fuzzed here as soon as it has a name.
+SOURCES = {name: source(name) for name in get_args(BuiltinName)}
+
+
+def test_every_template_name_has_a_template() -> None:
+    assert set(BUILTIN_TEMPLATES) == set(get_args(BuiltinName))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,7 +2,8 @@
 
 `publish` returns only once the broker has confirmed the event; every other outcome raises
 `BrokerUnavailable`, which the HTTP edge turns into a 503. Concurrent publishes share the channel and
-pipeline: each waits for its own confirm only (see `_publish`).
+pipeline: each waits for its own confirm only (see `_send`). Where an event goes, and where it goes
+when the broker returns it, is routing.py's decision: this module only carries it out.
 
 A user's event is published with `mandatory` straight away: the inbox exists for every user who has
 ever had an event or opened a chat, and the broker returns the event when it does not. Only then is
@@ -14,31 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import assert_never
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractQueue
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 from aiormq import spec
-from pamqp.common import FieldTable
 
-from herald.contract.broker_link import BrokerLink
-from herald.contract.events import BroadcastTarget, Event, GroupTarget, UserTarget
+from herald.contract.broker_link import BrokerLink, LinkStatus
+from herald.contract.declarations import declare_exchanges, declare_inbox
+from herald.contract.events import Event
 from herald.contract.frames import ConfirmedPublisher, MessageIdInFlight
-from herald.contract.topology import (
-    DEAD_LETTER_EXCHANGE,
-    EVENTS_EXCHANGE,
-    REASON_HEADER,
-    InboxArguments,
-    declare_exchanges,
-    declare_inbox,
-    event_routing_key,
-    group_routing_key,
-    inbox_queue_name,
-    session_queue_name,
-    user_routing_key,
-)
+from herald.contract.topology import InboxArguments, group_routing_key, inbox_queue_name
+from herald.notifier.routing import AskSession, NewInbox, Route, Send, decide_route
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +61,9 @@ class EventPublisher:
         """The link is up and the topology declared: a publish can be confirmed. While not, a publish
         answers at once, never after a timeout."""
         return self.link.up and self._exchange is not None and not self._channel.is_closed
+
+    def link_status(self) -> LinkStatus:
+        return self.link.status()
 
     def start(self) -> None:
         """Connect in the background, so the notifier serves /healthz (and 503s) while the broker is down."""
@@ -106,44 +99,32 @@ class EventPublisher:
             raise BrokerUnavailable(f"the broker link failed ({type(exc).__name__})") from exc
 
     async def _route(self, event: Event) -> None:
-        target = event.target
-        match target:
-            case BroadcastTarget() | GroupTarget():
-                # Reaching nobody is a fine outcome here: no sessions, no inboxes yet, or no members.
-                await self._publish(event, event_routing_key(target), mandatory=False)
-            case UserTarget():
-                await self._route_to_user(event, target)
-            case _:
-                assert_never(target)
+        await self._take(event, decide_route(event.target))
 
-    async def _route_to_user(self, event: Event, target: UserTarget) -> None:
-        if await self._routed(event, event_routing_key(target)):
-            return
-        if target.session is None and target.thread is None:
-            await self._publish_to_new_inbox(event, target.user)
-            return
-        if target.session is not None and await self._queue_exists(session_queue_name(target.session)):
-            # The session exists but its keys name another user: show it to nobody.
-            await self._dead_letter(event, "the target session belongs to another user")
-            return
-        # No such session (or nobody showed the thread lately): the owner's inbox applies the fallback.
-        log.info("event %s: no session queue takes %s; it goes to %s's inbox", event.id,
-                 event_routing_key(target), target.user)
-        if not await self._routed(event, user_routing_key(target.user)):
-            await self._publish_to_new_inbox(event, target.user)
-
-    async def _routed(self, event: Event, routing_key: str) -> bool:
-        """Publish with `mandatory`; False when the broker returned the event: no queue is bound for the key."""
+    async def _take(self, event: Event, route: Route) -> None:
         try:
-            await self._publish(event, routing_key, mandatory=True)
-        except PublishError:
-            return False
-        return True
+            await self._send(event, route.send)
+        except PublishError:  # returned: no queue is bound for the key
+            if route.if_returned is None:
+                raise
+            await self._fall_back(event, route.if_returned)
 
-    async def _publish_to_new_inbox(self, event: Event, user: str) -> None:
-        # The first event for a user nobody has seen: make the inbox, where it waits for them.
-        await self.ensure_inbox(user)
-        await self._publish(event, user_routing_key(user), mandatory=True)
+    async def _fall_back(self, event: Event, fallback: Route | NewInbox | AskSession) -> None:
+        match fallback:
+            case Route():
+                log.info("event %s: nobody took it; it goes on by %s", event.id, fallback.send.routing_key)
+                await self._take(event, fallback)
+            case NewInbox():
+                await self.ensure_inbox(fallback.user)
+                await self._send(event, fallback.send)
+            case AskSession():
+                if await self._queue_exists(fallback.queue):
+                    log.warning("dead-lettering event %s: %s", event.id, fallback.if_exists.headers)
+                    await self._send(event, fallback.if_exists)
+                else:
+                    await self._fall_back(event, fallback.otherwise)
+            case _:
+                assert_never(fallback)
 
     async def ensure_inbox(self, user: str) -> None:
         """Declare the user's inbox; concurrent calls for one user share a single declaration."""
@@ -159,10 +140,9 @@ class EventPublisher:
         if not declaring.cancelled():
             declaring.exception()  # retrieved here too, should every waiter have given up
 
-    async def _publish(self, event: Event, routing_key: str, mandatory: bool, exchange: str = EVENTS_EXCHANGE,
-                       headers: FieldTable | None = None) -> None:
-        await self._confirmed.publish(event.to_wire(), exchange=exchange, routing_key=routing_key,
-                                      properties=_properties(event, headers), mandatory=mandatory)
+    async def _send(self, event: Event, send: Send) -> None:
+        await self._confirmed.publish(event.to_wire(), exchange=send.exchange, routing_key=send.routing_key,
+                                      properties=_properties(event, send.headers), mandatory=send.mandatory)
 
     async def _queue_exists(self, name: str) -> bool:
         # A passive declare of a missing queue closes its channel, so it gets a channel of its own.
@@ -172,10 +152,6 @@ class EventPublisher:
             except aio_pika.exceptions.ChannelNotFoundEntity:
                 return False
         return True
-
-    async def _dead_letter(self, event: Event, reason: str) -> None:
-        log.warning("dead-lettering event %s: %s", event.id, reason)
-        await self._publish(event, "", mandatory=False, exchange=DEAD_LETTER_EXCHANGE, headers={REASON_HEADER: reason})
 
     async def bind_member(self, group: str, user: str) -> None:
         await self._member_binding(group, user, bind=True)
@@ -201,7 +177,7 @@ class EventPublisher:
             raise BrokerUnavailable(f"the broker link failed ({type(exc).__name__})") from exc
 
 
-def _properties(event: Event, headers: FieldTable | None) -> spec.Basic.Properties:
+def _properties(event: Event, headers: Mapping[str, str] | None) -> spec.Basic.Properties:
     return spec.Basic.Properties(
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
@@ -209,5 +185,5 @@ def _properties(event: Event, headers: FieldTable | None) -> spec.Basic.Properti
         timestamp=event.created_at,
         expiration=None if event.ttl_seconds is None else str(event.ttl_seconds * 1000),  # milliseconds
         message_type="herald.event.v1",
-        headers=headers,
+        headers=None if headers is None else dict(headers),
     )

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from herald.contract.events import Event
+from herald.notifier.broker_publisher import BrokerUnavailable
 from herald.notifier.idempotency import AnswerStore
 from herald.notifier.problems import Problem
-from herald.notifier.publisher import BrokerUnavailable
 
 
 class Publishes(Protocol):

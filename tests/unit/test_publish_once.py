@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from herald.contract.events import Event, EventRequest
+from herald.notifier.broker_publisher import BrokerUnavailable
 from herald.notifier.idempotency import AnswerStore
 from herald.notifier.problems import Problem
-from herald.notifier.publisher import BrokerUnavailable
-from herald.notifier.publishing import Dedupe, publish_once
+from herald.notifier.publish_once import Dedupe, publish_once
 from herald.notifier.state_db import open_state_db
 
 pytestmark = pytest.mark.unit
