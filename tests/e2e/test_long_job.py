@@ -130,18 +130,19 @@ async def test_the_chat_answers_promptly_while_a_job_runs(
         job_chat: Service, worker: None, tabs: list[ChatTab], amqp_url: str) -> None:
     tab = await new_conversation(job_chat, fresh_user("busy"), tabs, amqp_url)
     steps = 5
+    asked = time.monotonic()
     job = await start_job(tab, steps)
+    latencies = [time.monotonic() - asked]  # the answer to the job request itself comes first
     expected = job_event_ids(job, steps)
 
-    latencies: list[float] = []
     after_progress = 0
     while expected[-1] not in tab.event_ids():  # until the result: every reply below came mid-job
         under_way = expected[0] in tab.event_ids()
         latencies.append(await reply_seconds(tab, f"ping {len(latencies)}"))
         after_progress += under_way
         await asyncio.sleep(0.1)  # a user types; a flood would measure the machine, not the chat
-    print(f"\nreply latency while a job ran: {len(latencies)} messages, median "
-          f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+    print(f"\njob request answered in {latencies[0] * 1000:.0f} ms; while it ran, {len(latencies) - 1} "
+          f"replies: median {statistics.median(latencies[1:]) * 1000:.1f} ms, max {max(latencies[1:]) * 1000:.1f} ms")
     assert after_progress >= 3, f"{after_progress} replies came while the job reported progress"
     assert max(latencies) < PROMPT_REPLY_SECONDS, latencies
     assert tab.event_ids() == expected
