@@ -13,9 +13,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from scripts.rabbitmq_node import watchdog
@@ -23,7 +25,7 @@ from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
 from tests.support import processes
 from tests.support.broker_probe import consumer_count, queued_ids
-from tests.support.chat_client import ChatTab, login_by_header, open_tab
+from tests.support.chat_client import ChatTab, login_by_header
 from tests.support.processes import ROOT, Service
 from tests.support.routing_drivers import Publisher, fresh_user, settled, tab_ready
 from tests.support.waiting import eventually, wait_until
@@ -77,19 +79,42 @@ async def worker(amqp_url: str, notifier: Service, keys: Keys, workdir: Path) ->
     assert process.returncode == 0, "the worker did not stop cleanly on SIGTERM"
 
 
+@dataclass
+class JobTab(ChatTab):
+    """A tab that also keeps the buttons the chat shows it, to press them as a user would."""
+
+    buttons: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.client.on("action", self._on_action)
+
+    async def _on_action(self, action: dict[str, Any]) -> None:
+        self.buttons.append(action)
+
+    async def press(self, name: str) -> None:
+        """Click the button, as Chainlit's frontend does: POST it back with the session id."""
+        await wait_until(lambda: any(b["name"] == name for b in self.buttons), what=f"the button {name}")
+        [button] = [b for b in self.buttons if b["name"] == name]
+        async with httpx.AsyncClient(base_url=self.base_url, cookies={"access_token": self.token}) as http:
+            response = await http.post("/project/action", json={"sessionId": self.session_id, "action": button})
+        assert response.status_code == 200, response.text
+
+
 @pytest.fixture
-async def tabs() -> AsyncIterator[list[ChatTab]]:
-    opened: list[ChatTab] = []
+async def tabs() -> AsyncIterator[list[JobTab]]:
+    opened: list[JobTab] = []
     yield opened
     for tab in opened:
         if tab.client.connected:
             await tab.disconnect()
 
 
-async def new_conversation(chat: Service, user: str, opened: list[ChatTab], amqp_url: str) -> ChatTab:
+async def new_conversation(chat: Service, user: str, opened: list[JobTab], amqp_url: str) -> JobTab:
     """A tab of its own (a fresh session id) on a conversation of its own (a fresh thread id)."""
-    tab = await open_tab(chat.url, await login_by_header(chat.url, user), thread_id=str(uuid.uuid4()))
+    tab = JobTab(chat.url, await login_by_header(chat.url, user), thread_id=str(uuid.uuid4()))
     opened.append(tab)
+    await tab.connect()
     await tab_ready(amqp_url, tab)
     return tab
 
@@ -127,7 +152,7 @@ def shown(tab: ChatTab, event_id: str) -> dict[str, Any]:
 
 
 async def test_the_chat_answers_promptly_while_a_job_runs(
-        job_chat: Service, worker: None, tabs: list[ChatTab], amqp_url: str) -> None:
+        job_chat: Service, worker: None, tabs: list[JobTab], amqp_url: str) -> None:
     tab = await new_conversation(job_chat, fresh_user("busy"), tabs, amqp_url)
     steps = 5
     asked = time.monotonic()
@@ -149,7 +174,7 @@ async def test_the_chat_answers_promptly_while_a_job_runs(
 
 
 async def test_the_result_lands_in_the_conversation_that_asked(
-        job_chat: Service, worker: None, tabs: list[ChatTab], publisher: Publisher, amqp_url: str) -> None:
+        job_chat: Service, worker: None, tabs: list[JobTab], publisher: Publisher, amqp_url: str) -> None:
     user = fresh_user("two-tabs")
     asking = await new_conversation(job_chat, user, tabs, amqp_url)
     job = await start_job(asking, steps=4)
@@ -158,15 +183,17 @@ async def test_the_result_lands_in_the_conversation_that_asked(
     # The same user opens a second tab, another conversation, and starts a job there too.
     other = await new_conversation(job_chat, user, tabs, amqp_url)
     assert (await reply_seconds(other, "hello from the other conversation")) < PROMPT_REPLY_SECONDS
-    other_job = await start_job(other, steps=2)
+    await other.press("start_job")  # the greeting's button this time: a job of 5 steps
+    await wait_until(lambda: len(queued_jobs(other)) == 1, what="the chat to queue the button's job")
+    [other_job] = queued_jobs(other)
 
     await wait_until(lambda: job_event_ids(job, 4)[-1] in asking.event_ids(), timeout=60,
                      what="the first job's result")
-    await wait_until(lambda: job_event_ids(other_job, 2)[-1] in other.event_ids(), timeout=60,
+    await wait_until(lambda: job_event_ids(other_job, 5)[-1] in other.event_ids(), timeout=60,
                      what="the second job's result")
     await settled(publisher, user, asking, other)  # anything else on its way has arrived by now
     assert asking.event_ids() == job_event_ids(job, 4)
-    assert other.event_ids() == job_event_ids(other_job, 2)
+    assert other.event_ids() == job_event_ids(other_job, 5)
     for tab, its_job in ((asking, job), (other, other_job)):
         for step in (shown(tab, event_id) for event_id in tab.event_ids()):
             assert step["threadId"] == tab.thread_id  # in the tab's own conversation
@@ -177,7 +204,7 @@ async def test_the_result_lands_in_the_conversation_that_asked(
 
 
 async def test_a_job_whose_tab_has_gone_reports_its_result_to_the_users_other_tab(
-        job_chat: Service, worker: None, tabs: list[ChatTab], publisher: Publisher, amqp_url: str) -> None:
+        job_chat: Service, worker: None, tabs: list[JobTab], publisher: Publisher, amqp_url: str) -> None:
     """The session target's documented fallback (README, Targets): once the session timeout has passed,
     the result (`"fallback": "user"`) reaches the user's other tabs; progress (`"fallback": "drop"`)
     does not."""
@@ -202,7 +229,7 @@ async def test_a_job_whose_tab_has_gone_reports_its_result_to_the_users_other_ta
 
 
 async def test_a_stopped_worker_leaves_its_job_to_the_next_one_and_nothing_shows_twice(
-        job_chat: Service, notifier: Service, keys: Keys, tabs: list[ChatTab], publisher: Publisher,
+        job_chat: Service, notifier: Service, keys: Keys, tabs: list[JobTab], publisher: Publisher,
         amqp_url: str, workdir: Path) -> None:
     user = fresh_user("restart")
     tab = await new_conversation(job_chat, user, tabs, amqp_url)
