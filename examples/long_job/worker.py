@@ -20,9 +20,11 @@ import os
 import signal
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
 from examples.long_job import job_events
@@ -79,13 +81,24 @@ async def handle(message: AbstractIncomingMessage, notifier: NotifierClient, ste
     log.info("job %s: %d steps for session %s", job.job, job.steps, job.session)
     try:
         await run_job(job, notifier, step_seconds)
-    except NotifierRefused as exc:
-        log.error("job %s dropped: %s", job.job, exc)
+    except Exception:  # refused for good by the notifier, or a bug: the same request again cannot help
+        log.exception("job %s dropped", job.job)
         await message.reject(requeue=False)
         return
     # Cancelled (stopping): no ack, so the broker hands the request to the next worker.
-    await message.ack()
+    try:
+        await message.ack()
+    except (AMQPError, ChannelInvalidStateError):  # the link dropped: the broker will hand it out again
+        log.warning("job %s done, but its ack was lost; a rerun shows each message once", job.job)
+        return
     log.info("job %s done", job.job)
+
+
+def _finished(running: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+    running.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        # Unacked, the request returns to the queue when the worker's channel closes.
+        log.error("job handling failed", exc_info=error)
 
 
 async def connect(url: str, stop: asyncio.Event) -> AbstractRobustConnection | None:
@@ -114,7 +127,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event) -> None:
         async def take(message: AbstractIncomingMessage) -> None:
             task = asyncio.create_task(handle(message, notifier, settings.step_seconds))
             running.add(task)
-            task.add_done_callback(running.discard)
+            task.add_done_callback(partial(_finished, running))
 
         tag = await queue.consume(take)
         log.info("worker ready on queue %s", queue.name)
