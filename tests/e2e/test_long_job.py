@@ -5,30 +5,34 @@ example's chat and worker as processes, socket.io clients as tabs."""
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from scripts.rabbitmq_node import watchdog
 from tests.conftest import Keys
 from tests.e2e.conftest import SESSION_TIMEOUT_SECONDS
 from tests.support import processes
-from tests.support.broker_probe import consumer_count, queued_ids
-from tests.support.chat_client import ChatTab, login_by_header
+from tests.support.broker_probe import queued_ids
+from tests.support.chat_client import login_by_header
+from tests.support.long_job import (
+    JobTab,
+    job_event_ids,
+    queued_jobs,
+    reply_seconds,
+    shown,
+    start_job,
+    worker_process,
+    worker_ready,
+)
 from tests.support.processes import ROOT, Service
 from tests.support.routing_drivers import Publisher, fresh_user, settled, tab_ready
-from tests.support.waiting import eventually, wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -48,57 +52,17 @@ def job_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[Service
         yield chat
 
 
-@contextmanager
-def worker_process(amqp_url: str, notifier: Service, key: str, workdir: Path,
-                   name: str = "long-job-worker") -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "HERALD_AMQP_URL": amqp_url, "HERALD_NOTIFIER_URL": notifier.url, "HERALD_KEY": key,
-           "LONG_JOB_QUEUE": QUEUE, "LONG_JOB_STEP_SECONDS": str(STEP_SECONDS), "PYTHONPATH": str(ROOT)}
-    with (workdir / f"{name}.log").open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "examples.long_job.worker"], cwd=workdir, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-    dog = watchdog(process.pid)
-    try:
-        yield process
-    finally:
-        processes.stop(process, dog)
-
-
-async def worker_ready(amqp_url: str) -> None:
-    async def consuming() -> bool:
-        return await consumer_count(amqp_url, QUEUE) == 1
-
-    await eventually(consuming, timeout=30, what="the worker to consume the job queue")
+def a_worker(amqp_url: str, notifier: Service, keys: Keys, workdir: Path,
+             name: str = "long-job-worker") -> AbstractContextManager[subprocess.Popen[bytes]]:
+    return worker_process(amqp_url, notifier, keys.publisher, workdir, QUEUE, STEP_SECONDS, name)
 
 
 @pytest.fixture
 async def worker(amqp_url: str, notifier: Service, keys: Keys, workdir: Path) -> AsyncIterator[None]:
-    with worker_process(amqp_url, notifier, keys.publisher, workdir) as process:
-        await worker_ready(amqp_url)
+    with a_worker(amqp_url, notifier, keys, workdir) as process:
+        await worker_ready(amqp_url, QUEUE)
         yield
     assert process.returncode == 0, "the worker did not stop cleanly on SIGTERM"
-
-
-@dataclass
-class JobTab(ChatTab):
-    """A tab that also keeps the buttons the chat shows it, to press them as a user would."""
-
-    buttons: list[dict[str, Any]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.client.on("action", self._on_action)
-
-    async def _on_action(self, action: dict[str, Any]) -> None:
-        self.buttons.append(action)
-
-    async def press(self, name: str) -> None:
-        """Click the button, as Chainlit's frontend does: POST it back with the session id."""
-        await wait_until(lambda: any(b["name"] == name for b in self.buttons), what=f"the button {name}")
-        [button] = [b for b in self.buttons if b["name"] == name]
-        async with httpx.AsyncClient(base_url=self.base_url, cookies={"access_token": self.token}) as http:
-            response = await http.post("/project/action", json={"sessionId": self.session_id, "action": button})
-        assert response.status_code == 200, response.text
 
 
 @pytest.fixture
@@ -117,38 +81,6 @@ async def new_conversation(chat: Service, user: str, opened: list[JobTab], amqp_
     await tab.connect()
     await tab_ready(amqp_url, tab)
     return tab
-
-
-async def start_job(tab: ChatTab, steps: int) -> str:
-    """Ask for a job as a user types it; the chat's answer names the job."""
-    before = len(queued_jobs(tab))
-    await tab.say(f"job {steps}")
-    await wait_until(lambda: len(queued_jobs(tab)) > before, what="the chat to queue the job")
-    return queued_jobs(tab)[-1]
-
-
-def queued_jobs(tab: ChatTab) -> list[str]:
-    return [step["metadata"]["job"] for step in tab.messages if "job" in (step.get("metadata") or {})]
-
-
-def job_event_ids(job: str, steps: int) -> list[str]:
-    """What the worker posts for a job, as the notifier scopes the ids to its key ("tests")."""
-    return [f"tests:job-{job}-{step}" for step in range(1, steps + 1)] + [f"tests:job-{job}-result"]
-
-
-async def reply_seconds(tab: ChatTab, text: str, timeout: float = 30) -> float:  # noqa: ASYNC109
-    started = time.monotonic()
-    await tab.say(text)
-    while not any(step.get("output") == f"You said: {text}" for step in tab.messages):
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"no reply to {text!r} in {timeout:g} s")
-        await asyncio.sleep(0.005)
-    return time.monotonic() - started
-
-
-def shown(tab: ChatTab, event_id: str) -> dict[str, Any]:
-    [step] = [step for step in tab.herald_events() if step["metadata"]["herald_event_id"] == event_id]
-    return step
 
 
 async def test_the_chat_answers_promptly_while_a_job_runs(
@@ -234,8 +166,8 @@ async def test_a_stopped_worker_leaves_its_job_to_the_next_one_and_nothing_shows
     user = fresh_user("restart")
     tab = await new_conversation(job_chat, user, tabs, amqp_url)
     steps = 6
-    with worker_process(amqp_url, notifier, keys.publisher, workdir, name="stopped-worker") as first:
-        await worker_ready(amqp_url)
+    with a_worker(amqp_url, notifier, keys, workdir, "stopped-worker") as first:
+        await worker_ready(amqp_url, QUEUE)
         job = await start_job(tab, steps)
         expected = job_event_ids(job, steps)
         await wait_until(lambda: expected[1] in tab.event_ids(), what="the job to be under way")
@@ -247,8 +179,8 @@ async def test_a_stopped_worker_leaves_its_job_to_the_next_one_and_nothing_shows
     assert stopped_in < 5, f"the worker took {stopped_in:.1f} s to stop"
     assert await queued_ids(amqp_url, QUEUE) == [job]  # back on the queue, not lost
 
-    with worker_process(amqp_url, notifier, keys.publisher, workdir, name="next-worker") as second:
-        await worker_ready(amqp_url)
+    with a_worker(amqp_url, notifier, keys, workdir, "next-worker") as second:
+        await worker_ready(amqp_url, QUEUE)
         await wait_until(lambda: expected[-1] in tab.event_ids(), timeout=60, what="the job done by the next worker")
         await settled(publisher, user, tab)
         assert tab.event_ids() == expected
