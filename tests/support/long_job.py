@@ -20,15 +20,16 @@ from scripts.rabbitmq_node import watchdog
 from tests.support import processes
 from tests.support.broker_probe import consumer_count
 from tests.support.chat_client import ChatTab
-from tests.support.processes import ROOT, Service
+from tests.support.processes import ROOT
 from tests.support.waiting import eventually, wait_until
 
 
 @contextmanager
-def worker_process(amqp_url: str, notifier: Service, key: str, workdir: Path, queue: str, step_seconds: float,
+def worker_process(amqp_url: str, notifier_url: str, key: str, workdir: Path, queue: str, step_seconds: float,
                    name: str = "long-job-worker") -> Iterator[subprocess.Popen[bytes]]:
-    """The example's worker, started as its README says, stopped with SIGTERM (SIGKILL after 15 s)."""
-    env = {**os.environ, "HERALD_AMQP_URL": amqp_url, "HERALD_NOTIFIER_URL": notifier.url, "HERALD_KEY": key,
+    """The example's worker, started as its README says, stopped with SIGTERM (SIGKILL after 15 s); its
+    output goes to `<workdir>/<name>.log`."""
+    env = {**os.environ, "HERALD_AMQP_URL": amqp_url, "HERALD_NOTIFIER_URL": notifier_url, "HERALD_KEY": key,
            "LONG_JOB_QUEUE": queue, "LONG_JOB_STEP_SECONDS": str(step_seconds), "PYTHONPATH": str(ROOT)}
     with (workdir / f"{name}.log").open("ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "examples.long_job.worker"], cwd=workdir, env=env,
