@@ -24,7 +24,7 @@ import importlib.machinery
 import importlib.util
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from types import CodeType, ModuleType
 
 RENAMED = {"services.chat": "herald.chat", "services.notifier": "herald.notifier"}
 _told = False
@@ -43,14 +43,25 @@ def _tell(old: str, new: str) -> None:
     if _told:
         return
     _told = True
-    # `python -m services.chat` first imports the package to find its __main__, while sys.argv[0] is
-    # still "-m" (documented for -m): that import is the command, so name the new command.
-    if sys.argv[:1] == ["-m"] and old in RENAMED:
-        print(f"herald: `python -m {old}` is deprecated and goes in the next release: "
-              f"use `python -m {new}`", file=sys.stderr)
+    command = _old_command()
+    if command:
+        print(f"herald: `python -m {command}` is deprecated and goes in the next release: "
+              f"use `python -m {new_name(command)}`", file=sys.stderr)
     else:
         print(f"herald: the module names `{old}.*` are deprecated and go in the next release: "
               f"import `{new}.*`", file=sys.stderr)
+
+
+def _old_command() -> str | None:
+    """X of `python -m X` with X an old name, while runpy is still locating X.
+
+    runpy imports X's parents (and X, if a package) before it runs anything; meanwhile sys.argv[0]
+    is "-m" (documented for -m), and sys.orig_argv names X.
+    """
+    if sys.argv[:1] != ["-m"] or "-m" not in sys.orig_argv[:-1]:
+        return None
+    target = sys.orig_argv[sys.orig_argv.index("-m") + 1]
+    return target if new_name(target) else None
 
 
 class _HeraldAlias(importlib.abc.Loader):
@@ -64,6 +75,14 @@ class _HeraldAlias(importlib.abc.Loader):
         _tell(module.__name__, self.new)
         sys.modules[module.__name__] = importlib.import_module(self.new)
 
+    def get_code(self, fullname: str) -> CodeType | None:
+        """For runpy: `python -m services.chat.users` runs herald.chat.users' code as __main__, as
+        `python -m herald.chat.users` does (a package's __main__ passes through the finder instead)."""
+        _tell(fullname, self.new)
+        spec = importlib.util.find_spec(self.new)
+        loader = spec.loader if spec else None
+        return loader.get_code(self.new) if isinstance(loader, importlib.abc.InspectLoader) else None
+
 
 class _OldNames(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None,
@@ -76,8 +95,9 @@ class _OldNames(importlib.abc.MetaPathFinder):
         found = importlib.util.find_spec(new)
         if found is None:
             return None
-        # A package's search locations tell runpy (`python -m`) to look for its __main__.
-        return importlib.machinery.ModuleSpec(fullname, _HeraldAlias(new),
+        # A package's search locations tell runpy (`python -m`) to look for its __main__; the origin
+        # becomes sys.argv[0] when runpy runs a module.
+        return importlib.machinery.ModuleSpec(fullname, _HeraldAlias(new), origin=found.origin,
                                               is_package=found.submodule_search_locations is not None)
 
 

@@ -54,6 +54,17 @@ def test_new_names_print_no_deprecation() -> None:
     assert done.returncode == 0 and deprecations(done.stderr) == [], done.stderr
 
 
+def test_python_m_on_an_old_module_runs_it(tmp_path: Path) -> None:
+    keys_file = tmp_path / "keys.toml"
+    done = subprocess.run([sys.executable, "-m", "services.notifier.api_keys", "--name", "ci", "--append-to",
+                           str(keys_file)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert 'name = "ci"' in keys_file.read_text() and "API key (shown once)" in done.stdout
+    assert deprecations(done.stderr) == [
+        "herald: `python -m services.notifier.api_keys` is deprecated and goes in the next release: "
+        "use `python -m herald.notifier.api_keys`"], done.stderr
+
+
 def _old_command(stack: ExitStack, name: str, module: str, env: dict[str, str], workdir: Path,
                  ready_path: str) -> Service:
     def start(port: int) -> AbstractContextManager[Service]:
