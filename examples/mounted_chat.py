@@ -7,13 +7,12 @@ app's lifespan instead, and Herald's health endpoints are the parent's too (/her
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from chainlit.utils import mount_chainlit
 from fastapi import FastAPI
 
-from herald.chat import health
-from herald.chat.delivery import running
+from herald.chat import health, running
+from herald.chat.server import DEFAULT_APP  # Herald's demo app, as installed
 
 
 @asynccontextmanager
@@ -31,4 +30,4 @@ async def home() -> dict[str, str]:
     return {"chat": "/chat"}
 
 
-mount_chainlit(app, target=str(Path(__file__).parents[1] / "services" / "chat" / "app.py"), path="/chat")
+mount_chainlit(app, target=str(DEFAULT_APP), path="/chat")

@@ -25,6 +25,7 @@ from pathlib import Path
 import uvicorn
 import uvloop
 
+from herald.chat import chainlit_project
 from herald.chat.lean_queue import LeanQueue, LeanWSProtocol
 from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.logs import logging_config
@@ -33,6 +34,8 @@ DEFAULT_APP = Path(__file__).with_name("app.py")
 
 
 def serve(app_path: Path, host: str, port: int) -> None:
+    if app_path == DEFAULT_APP:
+        chainlit_project.provide_missing(chainlit_project.app_root())
     # Imported here: Chainlit reads its config from the working directory when first imported.
     from chainlit.auth import ensure_jwt_secret
     from chainlit.config import config, load_module

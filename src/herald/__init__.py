@@ -6,3 +6,10 @@
 
 In the repository these live in services/notifier, services/chat and shared/; src/herald links them in.
 """
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("herald")  # pyproject.toml's, as installed: one place to change it
+except PackageNotFoundError:  # a source tree put on sys.path by hand, never installed
+    __version__ = "0+unknown"

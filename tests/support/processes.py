@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from herald.chat.server import DEFAULT_APP
 from scripts.rabbitmq_node import PORT_ATTEMPTS, PortTaken, disarm, free_port, watchdog
 from tests.support.waiting import eventually
 
@@ -147,7 +148,7 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
     chat_dir.mkdir(exist_ok=True)
 
     def start(port: int) -> AbstractContextManager[Service]:
-        app_path = str(app or ROOT / "services/chat/app.py")
+        app_path = str(app or DEFAULT_APP)
         command = [sys.executable, "-m", "herald.chat", app_path, "--host", "127.0.0.1", "--port", str(port)]
         if chainlit_run:
             command[1:4] = ["-m", "chainlit", "run", app_path, "--headless"]

@@ -37,6 +37,17 @@ def test_an_exclusion_holds_only_in_its_own_function() -> None:
     assert reason_for(PARSE, removed, 'version, sep, encoded = entry.partition("XX,XX")') is None
 
 
+@pytest.mark.parametrize("added", ["", "assert_never(None)"])
+def test_a_change_to_an_unreachable_branch_of_routing_is_equivalent(added: str) -> None:
+    removed = "case _: assert_never(target)" if not added else "assert_never(target)"
+    assert reason_for("herald.chat.routing.x_decide_inbox__mutmut_4", removed, added) is not None
+    assert reason_for("herald.contract.topology.x_user_routing_key__mutmut_4", removed, added) is None
+
+
+def test_a_change_to_a_reachable_line_of_routing_counts() -> None:
+    assert reason_for("herald.chat.routing.x_decide_inbox__mutmut_1", "return Decision.SHOW", "return None") is None
+
+
 def test_every_exclusion_is_in_a_module_that_is_scored() -> None:
     patterns = [pattern for patterns in MODULES.values() for pattern in patterns]
     for equivalent in EQUIVALENT:
