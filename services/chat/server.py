@@ -32,10 +32,14 @@ from herald.contract.logs import logging_config
 DEFAULT_APP = Path(__file__).with_name("app.py")
 
 
-def serve(app_path: Path, host: str, port: int) -> None:
+def serve(app_path: Path, host: str, port: int, root_path: str = "") -> None:
     # Imported here: Chainlit reads its config from the working directory when first imported.
-    from chainlit.auth import ensure_jwt_secret
     from chainlit.config import config, load_module
+
+    # As `chainlit run --root-path` does: chainlit.server reads the root path once, on import, for its
+    # routes and socket path; the page (asset links, og:root_path) reads the variable (docs/deploy.md).
+    config.run.root_path = os.environ["CHAINLIT_ROOT_PATH"] = root_path
+    from chainlit.auth import ensure_jwt_secret
     from chainlit.markdown import init_markdown
     from chainlit.server import app, sio
 
@@ -105,8 +109,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("app", nargs="?", type=Path, default=DEFAULT_APP, help=f"default {DEFAULT_APP}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--root-path", type=_root_path, default=os.environ.get("CHAINLIT_ROOT_PATH", ""),
+                        help="the path prefix a reverse proxy serves the chat under, e.g. /chat (docs/deploy.md); "
+                             "default CHAINLIT_ROOT_PATH, as for `chainlit run`")
     args = parser.parse_args(argv)
     logging.config.dictConfig(logging_config("info"))
     use_serving_thresholds()
     _fewer_malloc_arenas()
-    serve(args.app, args.host, args.port)
+    serve(args.app, args.host, args.port, args.root_path)
+
+
+def _root_path(value: str) -> str:
+    """"/chat" from "/chat/" too, and "" for "/": Chainlit joins it with paths that start with a slash."""
+    path = value.rstrip("/")
+    if path and not path.startswith("/"):
+        raise argparse.ArgumentTypeError(f"a root path starts with /, not {value!r}")
+    return path
