@@ -166,4 +166,9 @@ async def test_the_chat_page_and_its_assets_are_served_under_the_prefix(deployme
         assets = [part.split('"', 1)[0] for part in page.text.split('src="')[1:]]
         assert assets and all(asset.startswith("/chat/") for asset in assets), assets
         for asset in assets:
-            assert (await http.get(asset)).status_code == 200, asset
+            served = await http.get(asset)
+            # The page itself answers every unknown path: the script must be the script.
+            assert served.status_code == 200 and "javascript" in served.headers["content-type"], asset
+        # The socket under the prefix: an engine.io handshake (the packet type "0" and the session).
+        handshake = await http.get("/chat/ws/socket.io/", params={"EIO": "4", "transport": "polling"})
+        assert handshake.status_code == 200 and handshake.text.startswith('0{"sid":'), handshake.text
