@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from herald.contract.events import EventRequest
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
 from tests.support.browser import chromium
@@ -33,6 +34,8 @@ pytestmark = pytest.mark.e2e
 SCHEMA = Path(__file__).parents[1] / "support" / "chainlit_history.sql"
 USER = "carol"
 WEBSOCKET = "GET /chat/ws/socket.io/?EIO=4&transport=websocket"
+# Ack buttons come with #17 item 1 (event `actions`); until then this test goes without its ack step.
+ACK_BUTTONS = "actions" in EventRequest.model_fields
 
 
 @dataclass
@@ -91,6 +94,20 @@ def upstreams(proxy: Proxy, request: str, since: int = 0, status: int | None = N
             if line.startswith(request) and status in (None, answer)]
 
 
+async def click_an_ack(page: Page, deployment: Deployment, keys: Keys) -> None:
+    """The click is Chainlit's `POST /chat/project/action`, which names the tab's session: it must reach
+    the replica that holds the tab's socket, while both replicas are up."""
+    title = f"Canary {uuid.uuid4().hex[:6]} down"
+    response = await send(deployment, keys, title, severity="error", actions=[{"type": "ack", "label": "On it"}])
+    assert response.status_code == 202, response.text
+    message = page.locator(".ai-message", has_text=title)
+    await expect(message).to_be_visible(timeout=15_000)
+    await message.get_by_role("button", name="On it").click()
+    await expect(message.get_by_text(f"Acknowledged by {USER}")).to_be_visible(timeout=15_000)
+    clicks = upstreams(deployment.proxy, "POST /chat/project/action", status=200)
+    assert clicks == upstreams(deployment.proxy, "POST /chat/set-session-cookie")[-1:], clicks
+
+
 async def test_a_browser_through_nginx_logs_in_is_shown_events_and_survives_its_replica_dying(
         deployment: Deployment, browser: Browser, keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:
     proxy = deployment.proxy
@@ -108,6 +125,9 @@ async def test_a_browser_through_nginx_logs_in_is_shown_events_and_survives_its_
     response = await send(deployment, keys, first, severity="success")
     assert response.status_code == 202, response.text
     await expect(page.get_by_text(first)).to_be_visible(timeout=15_000)
+
+    if ACK_BUTTONS:
+        await click_an_ack(page, deployment, keys)
 
     # A reload opens a new conversation; the earlier one is in the history, under the prefix too.
     await page.reload()
