@@ -8,7 +8,6 @@ debian_packages() {
   for package in "$@"; do
     case "$package" in
       rabbitmq-server) [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=("$package") ;;
-      nginx) [ -x /usr/sbin/nginx ] || need+=("$package") ;;  # /usr/sbin: not on every user's PATH
       *) command -v "$package" >/dev/null 2>&1 || need+=("$package") ;;
     esac
   done

@@ -28,6 +28,7 @@ import uvloop
 from herald.chat.lean_queue import LeanQueue, LeanWSProtocol
 from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.logs import logging_config
+from herald.contract.root_path import parse_root_path
 
 DEFAULT_APP = Path(__file__).with_name("app.py")
 
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("app", nargs="?", type=Path, default=DEFAULT_APP, help=f"default {DEFAULT_APP}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--root-path", type=_root_path, default=os.environ.get("CHAINLIT_ROOT_PATH", ""),
+    parser.add_argument("--root-path", type=parse_root_path, default=os.environ.get("CHAINLIT_ROOT_PATH", ""),
                         help="the path prefix a reverse proxy serves the chat under, e.g. /chat (docs/deploy.md); "
                              "default CHAINLIT_ROOT_PATH, as for `chainlit run`")
     args = parser.parse_args(argv)
@@ -118,10 +119,3 @@ def main(argv: list[str] | None = None) -> None:
     _fewer_malloc_arenas()
     serve(args.app, args.host, args.port, args.root_path)
 
-
-def _root_path(value: str) -> str:
-    """"/chat" from "/chat/" too, and "" for "/": Chainlit joins it with paths that start with a slash."""
-    path = value.rstrip("/")
-    if path and not path.startswith("/"):
-        raise argparse.ArgumentTypeError(f"a root path starts with /, not {value!r}")
-    return path
