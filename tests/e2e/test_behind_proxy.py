@@ -192,3 +192,24 @@ async def test_the_chat_page_and_its_assets_are_served_under_the_prefix(deployme
         # The socket under the prefix: an engine.io handshake (the packet type "0" and the session).
         handshake = await http.get("/chat/ws/socket.io/", params={"EIO": "4", "transport": "polling"})
         assert handshake.status_code == 200 and handshake.text.startswith('0{"sid":'), handshake.text
+
+
+@pytest.fixture(scope="module")
+def header_login_behind_proxy(amqp_url: str, users_file: Path, workdir: Path,
+                              deployment: Deployment) -> Iterator[tuple[Service, Proxy]]:
+    """A chat in header login mode, which trusts X-Forwarded-User, behind the same config."""
+    env = {"CHAINLIT_ROOT_PATH": "/chat", "HERALD_AUTH_MODE": "header"}
+    with processes.chat(amqp_url, users_file, workdir, name="proxied-header", env=env) as chat, \
+            herald_proxy([_address(chat)], _address(deployment.notifier)) as proxy:
+        yield chat, proxy
+
+
+async def test_a_clients_own_user_header_is_not_passed_on(
+        header_login_behind_proxy: tuple[Service, Proxy]) -> None:
+    chat, proxy = header_login_behind_proxy
+    forged = {"X-Forwarded-User": USER}
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(f"{chat.url}/chat/auth/header", headers=forged)).status_code == 200  # it would
+        through_proxy = await http.post(f"{proxy.url}/chat/auth/header", headers=forged)
+        assert through_proxy.status_code == 401, through_proxy.text
+        assert "access_token" not in through_proxy.cookies
