@@ -55,8 +55,7 @@ def deployment(amqp_url: str, users_file: Path, keys: Keys, workdir: Path) -> It
     with sqlite3.connect(history) as db:
         db.executescript(SCHEMA.read_text())
     db.close()
-    chat_env = {"CHAINLIT_ROOT_PATH": "/chat", "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{history}",
-                "HERALD_RECONNECT_GRACE_SECONDS": "3"}
+    chat_env = {"CHAINLIT_ROOT_PATH": "/chat", "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{history}"}
     with ExitStack() as stack:
         replicas = [stack.enter_context(processes.chat(amqp_url, users_file, workdir, name=f"proxied-{name}",
                                                        env=chat_env)) for name in "ab"]
@@ -87,10 +86,9 @@ async def log_in(page: Page, base: str) -> None:
     await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=30_000)
 
 
-def upstreams(proxy: Proxy, request: str, since: int = 0, status: int | None = None) -> list[str]:
-    """The replicas that answered requests starting with `request` (with `status`), among the
-    `since`-th and later."""
-    return [upstream for answer, line, upstream in proxy.served()[since:]
+def upstreams(proxy: Proxy, request: str, status: int | None = None) -> list[str]:
+    """The replicas that answered the requests starting with `request` (with `status`), in order."""
+    return [upstream for answer, line, upstream in proxy.served()
             if line.startswith(request) and status in (None, answer)]
 
 
@@ -151,6 +149,8 @@ async def test_a_browser_through_nginx_logs_in_is_shown_events_and_survives_its_
     for title in between:
         await expect(page.get_by_text(title)).to_be_visible(timeout=60_000)
     recovered = time.monotonic() - killed_at
+    for title in [first, *between]:
+        await expect(page.get_by_text(title)).to_have_count(1)  # none shown twice by the reconnect
     await context.close()
     (survivor,) = set(deployment.replicas) - {tab_replica}
     # nginx logs a websocket once both ends have closed it.
