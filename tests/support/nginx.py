@@ -53,8 +53,9 @@ def herald_conf(chat_servers: Sequence[str], notifier_server: str, listen: str) 
 
 
 def _main_conf(home: Path, site: Path) -> str:
-    # As root the master switches its workers to the `user` directive's (nobody by default), who could
-    # not write the temp directories here: the workers stay the test's own user instead.
+    # As root the master switches its workers to the `user` directive's (nobody by default), who cannot
+    # write the temp directories here (seen: a 1 MiB body to /notify/ was answered 500 by nginx). The
+    # workers stay the test's own user instead; as anyone else nginx ignores the directive.
     user = ""
     if os.geteuid() == 0:
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
