@@ -29,16 +29,21 @@ from herald.chat import chainlit_project
 from herald.chat.lean_queue import LeanQueue, LeanWSProtocol
 from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.logs import logging_config
+from herald.contract.root_path import parse_root_path
 
 DEFAULT_APP = Path(__file__).with_name("app.py")
 
 
-def serve(app_path: Path, host: str, port: int) -> None:
+def serve(app_path: Path, host: str, port: int, root_path: str = "") -> None:
     if app_path == DEFAULT_APP:
         chainlit_project.provide_missing(chainlit_project.app_root())
     # Imported here: Chainlit reads its config from the working directory when first imported.
-    from chainlit.auth import ensure_jwt_secret
     from chainlit.config import config, load_module
+
+    # As `chainlit run --root-path` does: chainlit.server reads the root path once, on import, for its
+    # routes and socket path; the page (asset links, og:root_path) reads the variable (docs/deploy.md).
+    config.run.root_path = os.environ["CHAINLIT_ROOT_PATH"] = root_path
+    from chainlit.auth import ensure_jwt_secret
     from chainlit.markdown import init_markdown
     from chainlit.server import app, sio
 
@@ -108,8 +113,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("app", nargs="?", type=Path, default=DEFAULT_APP, help=f"default {DEFAULT_APP}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--root-path", type=parse_root_path, default=os.environ.get("CHAINLIT_ROOT_PATH", ""),
+                        help="the path prefix a reverse proxy serves the chat under, e.g. /chat (docs/deploy.md); "
+                             "default CHAINLIT_ROOT_PATH, as for `chainlit run`")
     args = parser.parse_args(argv)
     logging.config.dictConfig(logging_config("info"))
     use_serving_thresholds()
     _fewer_malloc_arenas()
-    serve(args.app, args.host, args.port)
+    serve(args.app, args.host, args.port, args.root_path)
+

@@ -7,7 +7,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,14 +92,15 @@ def on_a_free_port(stack: ExitStack, start: Callable[[int], AbstractContextManag
 
 @contextmanager
 def notifier(amqp_url: str, keys_file: Path, workdir: Path, ready_path: str = "/readyz",
-             state_db: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Service]:
+             state_db: Path | None = None, env: Mapping[str, str] | None = None,
+             args: Sequence[str] = ()) -> Iterator[Service]:
     """A notifier with a state file of its own, or `state_db` to share one with another (or an earlier) notifier;
-    `env` adds to its environment."""
+    `env` adds to its environment, `args` to its command line."""
 
     def start(port: int) -> AbstractContextManager[Service]:
         environment = {"HERALD_AMQP_URL": amqp_url, "HERALD_API_KEYS_FILE": str(keys_file),
                        "HERALD_STATE_DB": str(state_db or workdir / f"notifier-{port}.sqlite3"), **(env or {})}
-        command = [sys.executable, "-m", "herald.notifier", "--host", "127.0.0.1", "--port", str(port)]
+        command = [sys.executable, "-m", "herald.notifier", "--host", "127.0.0.1", "--port", str(port), *args]
         return running(f"notifier-{port}", command, environment | {"PYTHONPATH": str(ROOT)}, workdir, ready_path,
                        port)
 
