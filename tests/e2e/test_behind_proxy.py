@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -31,7 +30,6 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-SCHEMA = Path(__file__).parents[1] / "support" / "chainlit_history.sql"
 USER = "carol"
 WEBSOCKET = "GET /chat/ws/socket.io/?EIO=4&transport=websocket"
 # Ack buttons come with #17 item 1 (event `actions`); until then this test goes without its ack step.
@@ -51,10 +49,7 @@ def _address(service: Service) -> str:
 
 @pytest.fixture(scope="module")
 def deployment(amqp_url: str, users_file: Path, keys: Keys, workdir: Path) -> Iterator[Deployment]:
-    history = workdir / "proxy-history.sqlite3"
-    with sqlite3.connect(history) as db:
-        db.executescript(SCHEMA.read_text())
-    db.close()
+    history = workdir / "proxy-history.sqlite3"  # both replicas' history; Herald makes its tables
     chat_env = {"CHAINLIT_ROOT_PATH": "/chat", "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{history}"}
     with ExitStack() as stack:
         replicas = [stack.enter_context(processes.chat(amqp_url, users_file, workdir, name=f"proxied-{name}",
