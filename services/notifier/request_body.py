@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -76,17 +77,34 @@ def _too_deep() -> Problem:
                    errors=[{"field": "(body)", "message": message}])
 
 
+# An oversized body up to this size is read to its end (and dropped) before the 413 goes out. uvicorn
+# closes the connection after answering a request whose body it did not read, and the kernel then resets
+# it, as unread bytes are left: a client still sending, or a proxy (nginx answers 502), may see that reset
+# instead of the answer. Past this size the answer goes out at once, and such a client may see the reset.
+DRAIN_BYTES = 8 * 1024 * 1024
+
+
 async def read_limited(request: Request, limit: int) -> bytes:
-    """Read the body, refusing a declared size over `limit` at once and stopping as soon as the bytes pass it
-    (a missing or false Content-Length cannot hide a huge body)."""
+    """Read the body, refusing a declared size over `limit` and stopping to keep bytes as soon as they pass
+    it (a missing or false Content-Length cannot hide a huge body)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
+        await _drain(request.stream(), 0)
         raise Problem(413, f"The body is {declared} bytes; the limit is {limit} bytes.")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    body = request.stream()
+    async for chunk in body:
         size += len(chunk)
         if size > limit:
+            await _drain(body, size)
             raise Problem(413, f"The body is over the limit of {limit} bytes.")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _drain(body: AsyncIterator[bytes], size: int) -> None:
+    async for chunk in body:
+        size += len(chunk)
+        if size > DRAIN_BYTES:
+            return

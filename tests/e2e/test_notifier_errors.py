@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,10 @@ from tests.support.processes import Service
 pytestmark = pytest.mark.e2e
 
 GOOD = {"target": {"user": "alice"}, "body": "hi"}
+
+
+CHUNK = 64 * 1024
+EARLY_ANSWER_WINDOW_SECONDS = 1.0
 
 
 def post(service: Service, key: str | None, **kwargs: object) -> httpx.Response:
@@ -52,6 +58,30 @@ def test_a_key_without_the_scope_is_403(notifier: Service, keys: Keys) -> None:
 def test_an_oversized_body_is_413(notifier: Service, keys: Keys) -> None:
     huge = {"target": {"user": "alice"}, "body": "x" * 100_000}
     assert_problem(post(notifier, keys.publisher, json=huge), 413, "limit")
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared size", "chunked"])
+def test_an_oversized_body_still_being_sent_gets_its_413_not_a_reset(notifier: Service, keys: Keys,
+                                                                     declared: bool) -> None:
+    """A client still sending an oversized body on a `Connection: close` request, as nginx does (it writes
+    the whole body upstream before it reads the answer, and answers 502 when the write fails), can send it
+    all and then read the 413: the notifier reads such a body to its end before it answers, rather than
+    closing a connection with unread bytes, which the kernel resets. Without that, the declared-size case
+    fails with a ConnectionResetError."""
+    host, port = notifier.url.removeprefix("http://").split(":")
+    body = b"x" * (1024 * 1024)
+    framing = f"Content-Length: {len(body)}" if declared else "Transfer-Encoding: chunked"
+    payload = body if declared else b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    head = (f"POST /v1/events HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
+            f"Authorization: Bearer {keys.publisher}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head + payload[:CHUNK])
+        # A notifier that answers before the body's end has answered and closed within this window.
+        select.select([connection], [], [], EARLY_ANSWER_WINDOW_SECONDS)
+        for offset in range(CHUNK, len(payload), CHUNK):
+            connection.sendall(payload[offset:offset + CHUNK])  # raises on a reset connection
+        answer = connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
 def test_a_body_over_16_kib_is_a_named_422(notifier: Service, keys: Keys) -> None:
