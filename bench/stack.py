@@ -4,11 +4,12 @@ and the ceilings' stand-ins (the empty endpoint, the direct bridge). Each stops 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from herald.contract.bench_switches import WITHOUT_VARIABLE
 from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
 from herald.notifier.rate_limits import UNLIMITED
 from scripts.rabbitmq_node import free_port
@@ -61,10 +62,12 @@ def empty_endpoint(stack: Stack, workers: int) -> Iterator[Service]:
 
 
 @contextmanager
-def chat(stack: Stack, name: str) -> Iterator[Service]:
-    """A chat replica whose users log in by header, as behind an SSO proxy."""
+def chat(stack: Stack, name: str, without: Iterable[str] = ()) -> Iterator[Service]:
+    """A chat replica whose users log in by header, as behind an SSO proxy; `without` names optimisations
+    it runs without (shared/bench_switches.py)."""
+    env = {"HERALD_AUTH_MODE": "header", WITHOUT_VARIABLE: ",".join(without)}
     with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name,
-                        env={"HERALD_AUTH_MODE": "header"}) as service:
+                        env=env) as service:
         yield service
 
 

@@ -113,3 +113,10 @@ class LeanWSProtocol(WSProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = LeanQueue()  # type: ignore[assignment]
+
+
+def lean_engineio_queues(server: Any) -> None:
+    """Give each engine.io socket of `server` (an `engineio.AsyncServer`) a LeanQueue for its packets:
+    engine.io makes a socket's queue with the server's `create_queue()`, documented as the way to get
+    a queue of the right async model."""
+    server.create_queue = lambda *_args, **_kwargs: LeanQueue()

@@ -25,7 +25,8 @@ from pathlib import Path
 import uvicorn
 import uvloop
 
-from herald.chat.lean_queue import LeanQueue, LeanWSProtocol
+from herald.chat.lean_queue import LeanWSProtocol, lean_engineio_queues
+from herald.contract.bench_switches import turned_off
 from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.logs import logging_config
 
@@ -60,9 +61,11 @@ def serve(app_path: Path, host: str, port: int) -> None:
     # - a LeanQueue for the two queues each tab holds, the websocket's and engine.io's (see lean_queue.py).
     deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in ("true", "1", "yes")
     ws: str | type[asyncio.Protocol] = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
-    if ws == "wsproto":
+    off = turned_off()  # the benchmark's switches (shared/bench_switches.py)
+    if ws == "wsproto" and "lean_ws_queue" not in off:
         ws = LeanWSProtocol
-    sio.eio.create_queue = lambda *_args, **_kwargs: LeanQueue()  # engine.io's documented queue factory
+    if "lean_eio_queue" not in off:
+        lean_engineio_queues(sio.eio)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
     uvloop.run(_serve(server))
@@ -107,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     logging.config.dictConfig(logging_config("info"))
-    use_serving_thresholds()
+    if "gc_thresholds" not in turned_off():
+        use_serving_thresholds()
     _fewer_malloc_arenas()
     serve(args.app, args.host, args.port)

@@ -1,0 +1,80 @@
+"""What the chat's internals-dependent optimisations buy, each against the plain library call, measured
+in turns on fresh replicas (figures #4 and #5 of docs/benchmarks.md):
+
+- the lean queues (services/chat/lean_queue.py): uvicorn's websocket queue (`lean_ws_queue`) and
+  engine.io's packet queue (`lean_eio_queue`), on the memory per idle connected tab (#5);
+- the collector thresholds (shared/gc_thresholds.py, `gc_thresholds`), on the broadcast to every tab
+  (#4: the last tab's time, and the replica's CPU for the broadcasts).
+
+    python -m bench.hacks replica --sessions 500 --broadcasts 10 --rounds 2
+
+One private node and one notifier; per stretch a fresh replica, with everything (`all`) or without the
+named optimisations, running figure #4/#5's load (bench/fanout.py). The variants take turns, every
+other round backwards (bench/turns.py), so a drift of this shared VM falls on all of them alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+from bench import stack
+from bench.fanout import fanout
+from bench.report import percentile
+from bench.turns import turn_order
+from scripts.rabbitmq_node import private_node
+
+# A variant: the optimisations its replica runs without.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "all": (),
+    "without lean_ws_queue": ("lean_ws_queue",),
+    "without lean_eio_queue": ("lean_eio_queue",),
+    "without both lean queues": ("lean_ws_queue", "lean_eio_queue"),
+    "without gc_thresholds": ("gc_thresholds",),
+}
+
+
+def measure(names: list[str], sessions: int, broadcasts: int, rounds: int) -> dict[str, list[dict[str, Any]]]:
+    stretches: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory(prefix="herald-bench-hacks-") as scratch, private_node() as node:
+        bench = stack.Stack.create(Path(scratch), node.url, node.process.pid)
+        with stack.notifier(bench, 1) as notifier:
+            for number, name in enumerate(turn_order(names, rounds)):
+                tag = uuid.uuid4().hex[:6]
+                with stack.chat(bench, f"chat-{number}", without=VARIANTS[name]) as replica:
+                    run = uvloop.run(fanout(replica.url, replica.process.pid, notifier.url, bench.api_key,
+                                            bench.amqp_url, sessions=sessions, broadcasts=broadcasts, tag=tag))
+                stretch = {
+                    "kib_per_tab": round(run.bytes_per_session / 1024, 2),
+                    "last_tab_ms": {"p50": round(percentile(run.last_ms, 50), 1), "max": round(max(run.last_ms), 1)},
+                    "chat_cpu_s_broadcasting": run.cpu["broadcasting"]["chat"],
+                    "chat_cpu_s_connecting": run.cpu["connecting"]["chat"],
+                    "incomplete": run.incomplete, "not_taken_up": run.not_taken_up,
+                }
+                stretches[name].append(stretch)
+                print(f"{name}: {stretch}", flush=True)
+    return stretches
+
+
+def summary(stretches: dict[str, list[dict[str, Any]]]) -> str:
+    """Each variant's median and range, and its median against `all`'s."""
+    def figures(name: str) -> dict[str, list[float]]:
+        taken = stretches[name]
+        return {"KiB per tab (#5)": [s["kib_per_tab"] for s in taken],
+                "last tab p50 ms (#4)": [s["last_tab_ms"]["p50"] for s in taken],
+                "last tab max ms (#4)": [s["last_tab_ms"]["max"] for s in taken],
+                "chat CPU s, broadcasts": [s["chat_cpu_s_broadcasting"] for s in taken]}
+    base = {key: statistics.median(values) for key, values in figures("all").items()} if "all" in stretches else {}
+    lines = []
+    for name in stretches:
+        for key, values in figures(name).items():
+            median = statistics.median(values)
+            against = f", {median / base[key]:.3f}x all's" if base.get(key) else ""
+            spread = f"range {min(values):.2f}-{max(values):.2f}"
+            lines.append(f"{name:26} {key:24} median {median:9.2f} ({spread}){against}")
+    return "\n".join(lines)
