@@ -1,4 +1,4 @@
-"""`python -m bench.hacks {replica,publish,step}`: what each of Herald's internals-dependent
+"""`python -m bench.hacks {replica,notifier,publish,step}`: what each of Herald's internals-dependent
 optimisations buys against the plain library call, measured in turns in one run (docs/benchmarks.md,
 "What the optimisations buy"). Bounded: minutes, not tens of minutes, at the defaults."""
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import uvloop
 
-from bench import publish_ab, replica_ab, step_ab
+from bench import notifier_ab, publish_ab, replica_ab, step_ab
 from herald.contract.gc_thresholds import use_serving_thresholds
 from scripts.rabbitmq_node import private_node
 
@@ -32,13 +32,13 @@ def _ranges(results: dict[str, list[dict[str, float]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hacks", description=__doc__)
-    parser.add_argument("what", choices=("replica", "publish", "step"))
+    parser.add_argument("what", choices=("replica", "notifier", "publish", "step"))
     parser.add_argument("--rounds", type=int, default=2, help="turns of every variant (default 2)")
     parser.add_argument("--sessions", type=int, default=500, help="replica: tabs per replica (default 500)")
     parser.add_argument("--broadcasts", type=int, default=10, help="replica: broadcasts per replica (default 10)")
     parser.add_argument("--variants", default=",".join(replica_ab.VARIANTS),
                         help=f"replica: which, comma-separated (default all: {', '.join(replica_ab.VARIANTS)})")
-    parser.add_argument("--seconds", type=float, default=2, help="publish: seconds per stretch (default 2)")
+    parser.add_argument("--seconds", type=float, default=2, help="publish, notifier: seconds per stretch (default 2)")
     parser.add_argument("--in-flight", type=int, default=32, help="publish: publishes awaiting confirms (default 32)")
     parser.add_argument("--events", type=int, default=500, help="step: events per stretch (default 500)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where the JSON goes (default {RESULTS})")
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         use_serving_thresholds()  # the clients live in this process, as in `python -m bench`
         results = replica_ab.measure(names, args.sessions, args.broadcasts, args.rounds)
         text = replica_ab.summary(results)
+    elif args.what == "notifier":
+        results = notifier_ab.measure(args.rounds, args.seconds)
+        text = _ranges(results)
     elif args.what == "publish":
         with private_node() as node:
             results = uvloop.run(publish_ab.measure(node.url, args.seconds, args.rounds, args.in_flight))

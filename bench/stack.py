@@ -43,12 +43,14 @@ def _python(module: str, port: int, *args: str) -> list[str]:
 
 
 @contextmanager
-def notifier(stack: Stack, workers: int) -> Iterator[Service]:
+def notifier(stack: Stack, workers: int, name: str = "notifier", without: Iterable[str] = ()) -> Iterator[Service]:
+    """`without` names optimisations it runs without (shared/bench_switches.py)."""
     port = free_port()
     env = {"HERALD_AMQP_URL": stack.amqp_url, "HERALD_API_KEYS_FILE": str(stack.keys_file),
-           "HERALD_STATE_DB": str(stack.workdir / "notifier.sqlite3"), "PYTHONPATH": str(ROOT)}
+           "HERALD_STATE_DB": str(stack.workdir / f"{name}.sqlite3"), "PYTHONPATH": str(ROOT),
+           WITHOUT_VARIABLE: ",".join(without)}
     command = _python("herald.notifier", port, "--workers", str(workers), "--log-level", "warning")
-    with processes.running("notifier", command, env, stack.workdir, "/readyz", port) as service:
+    with processes.running(name, command, env, stack.workdir, "/readyz", port) as service:
         yield service
 
 

@@ -1,8 +1,9 @@
 """Which of Herald's internals-dependent optimisations a benchmark run turns off, to measure what each
 buys against the plain library call in the same run (`python -m bench.hacks`, docs/benchmarks.md).
 
-Read from `HERALD_BENCH_WITHOUT` (comma-separated names of `HACKS`) by the chat's launcher only. It is
-not a setting: nothing documents it for deployments, and the harness is its only writer.
+Read from `HERALD_BENCH_WITHOUT` (comma-separated names of `HACKS`) where each optimisation is switched
+on: the chat's launcher (the lean queues) and `use_serving_thresholds` (both services). It is not a
+setting: nothing documents it for deployments, and the benchmark harness is its only writer.
 """
 
 from __future__ import annotations

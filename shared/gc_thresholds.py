@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import gc
 
+from herald.contract.bench_switches import turned_off
+
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def use_serving_thresholds() -> None:
-    gc.set_threshold(*GC_THRESHOLDS)
+    """Unless a benchmark run measures without them (HERALD_BENCH_WITHOUT=gc_thresholds)."""
+    if "gc_thresholds" not in turned_off():
+        gc.set_threshold(*GC_THRESHOLDS)
