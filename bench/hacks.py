@@ -25,7 +25,7 @@ def _ranges(results: dict[str, list[dict[str, float]]]) -> str:
     for way, stretches in results.items():
         for key in stretches[0]:
             values = [stretch[key] for stretch in stretches]
-            lines.append(f"{way:18} {key:20} median {statistics.median(values):10.1f} "
+            lines.append(f"{way:22} {key:26} median {statistics.median(values):10.1f} "
                          f"(range {min(values):g}-{max(values):g}, {len(values)} stretches)")
     return "\n".join(lines)
 
@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hacks", description=__doc__)
     parser.add_argument("what", choices=("replica", "notifier", "publish", "step"))
     parser.add_argument("--rounds", type=int, default=2, help="turns of every variant (default 2)")
-    parser.add_argument("--sessions", type=int, default=500, help="replica: tabs per replica (default 500)")
-    parser.add_argument("--broadcasts", type=int, default=10, help="replica: broadcasts per replica (default 10)")
+    parser.add_argument("--sessions", type=int, default=1000, help="replica: tabs per replica (default 1000)")
+    parser.add_argument("--broadcasts", type=int, default=20, help="replica: broadcasts per replica (default 20)")
     parser.add_argument("--variants", default=",".join(replica_ab.VARIANTS),
                         help=f"replica: which, comma-separated (default all: {', '.join(replica_ab.VARIANTS)})")
     parser.add_argument("--seconds", type=float, default=2, help="publish, notifier: seconds per stretch (default 2)")

@@ -1,12 +1,9 @@
-"""What the chat's internals-dependent optimisations buy, each against the plain library call, measured
-in turns on fresh replicas (figures #4 and #5 of docs/benchmarks.md):
+"""What the collector thresholds (shared/gc_thresholds.py, `gc_thresholds`) buy a chat replica against
+CPython's defaults, measured in turns on fresh replicas: the broadcast to every tab (figure #4: the
+last tab's time, and the replica's CPU for the broadcasts), and the memory per idle tab (#5). (The lean
+queues were measured here too, and removed: docs/benchmarks.md, "What the optimisations buy".)
 
-- the lean queues (services/chat/lean_queue.py): uvicorn's websocket queue (`lean_ws_queue`) and
-  engine.io's packet queue (`lean_eio_queue`), on the memory per idle connected tab (#5);
-- the collector thresholds (shared/gc_thresholds.py, `gc_thresholds`), on the broadcast to every tab
-  (#4: the last tab's time, and the replica's CPU for the broadcasts).
-
-    python -m bench.hacks replica --sessions 500 --broadcasts 10 --rounds 2
+    python -m bench.hacks replica --sessions 1000 --broadcasts 20 --rounds 2
 
 One private node and one notifier; per stretch a fresh replica, with everything (`all`) or without the
 named optimisations, running figure #4/#5's load (bench/fanout.py). The variants take turns, every
@@ -32,9 +29,6 @@ from scripts.rabbitmq_node import private_node
 # A variant: the optimisations its replica runs without.
 VARIANTS: dict[str, tuple[str, ...]] = {
     "all": (),
-    "without lean_ws_queue": ("lean_ws_queue",),
-    "without lean_eio_queue": ("lean_eio_queue",),
-    "without both lean queues": ("lean_ws_queue", "lean_eio_queue"),
     "without gc_thresholds": ("gc_thresholds",),
 }
 

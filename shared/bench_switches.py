@@ -2,8 +2,9 @@
 buys against the plain library call in the same run (`python -m bench.hacks`, docs/benchmarks.md).
 
 Read from `HERALD_BENCH_WITHOUT` (comma-separated names of `HACKS`) where each optimisation is switched
-on: the chat's launcher (the lean queues) and `use_serving_thresholds` (both services). It is not a
-setting: nothing documents it for deployments, and the benchmark harness is its only writer.
+on: `use_serving_thresholds`, in both services. It is not a setting: nothing documents it for
+deployments, and the benchmark harness is its only writer. (The lean queues had switches here too
+until they were measured and removed: see docs/benchmarks.md, "What the optimisations buy".)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 
 WITHOUT_VARIABLE = "HERALD_BENCH_WITHOUT"
-HACKS = frozenset({"lean_ws_queue", "lean_eio_queue", "gc_thresholds"})
+HACKS = frozenset({"gc_thresholds"})
 
 
 def turned_off() -> frozenset[str]:

@@ -25,8 +25,6 @@ from pathlib import Path
 import uvicorn
 import uvloop
 
-from herald.chat.lean_queue import LeanWSProtocol, lean_engineio_queues
-from herald.contract.bench_switches import turned_off
 from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.logs import logging_config
 
@@ -38,7 +36,7 @@ def serve(app_path: Path, host: str, port: int) -> None:
     from chainlit.auth import ensure_jwt_secret
     from chainlit.config import config, load_module
     from chainlit.markdown import init_markdown
-    from chainlit.server import app, sio
+    from chainlit.server import app
 
     if not app_path.is_file():
         sys.exit(f"herald chat: no Chainlit app at {app_path}")
@@ -58,14 +56,11 @@ def serve(app_path: Path, host: str, port: int) -> None:
     #   tabs: 385 KiB per tab with it, 162 KiB without. Herald's messages are a few hundred bytes.
     # - wsproto rather than uvicorn's "auto" (websockets' sans-I/O implementation): ~3 KiB less per tab
     #   (71.5-71.8 against 68.6-68.9 KiB in figure #5), with the same broadcast times and CPU.
-    # - a LeanQueue for the two queues each tab holds, the websocket's and engine.io's (see lean_queue.py).
+    # Both queues each tab holds (uvicorn's websocket events, engine.io's packets) are the libraries' own
+    # asyncio.Queue: a hand-written lean queue saved 3-8 % of figure #5, too little for a subclass of
+    # uvicorn's private WSProtocol (docs/benchmarks.md, "What the optimisations buy").
     deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in ("true", "1", "yes")
-    ws: str | type[asyncio.Protocol] = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
-    off = turned_off()  # the benchmark's switches (shared/bench_switches.py)
-    if ws == "wsproto" and "lean_ws_queue" not in off:
-        ws = LeanWSProtocol
-    if "lean_eio_queue" not in off:
-        lean_engineio_queues(sio.eio)
+    ws = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
     uvloop.run(_serve(server))
@@ -110,7 +105,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     logging.config.dictConfig(logging_config("info"))
-    if "gc_thresholds" not in turned_off():
-        use_serving_thresholds()
+    use_serving_thresholds()
     _fewer_malloc_arenas()
     serve(args.app, args.host, args.port)
