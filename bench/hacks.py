@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broadcasts", type=int, default=20, help="replica: broadcasts per replica (default 20)")
     parser.add_argument("--variants", default=",".join(replica_ab.VARIANTS),
                         help=f"replica: which, comma-separated (default all: {', '.join(replica_ab.VARIANTS)})")
+    parser.add_argument("--baseline", type=Path, help="replica: also run this checkout's chat, in turns")
     parser.add_argument("--seconds", type=float, default=2, help="publish, notifier: seconds per stretch (default 2)")
     parser.add_argument("--in-flight", type=int, default=32, help="publish: publishes awaiting confirms (default 32)")
     parser.add_argument("--events", type=int, default=500, help="step: events per stretch (default 500)")
@@ -48,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         names = args.variants.split(",")
         if unknown := set(names) - set(replica_ab.VARIANTS):
             parser.error(f"no such variant: {sorted(unknown)}")
+        if args.baseline:
+            names.append(replica_ab.BASELINE)
         use_serving_thresholds()  # the clients live in this process, as in `python -m bench`
-        results = replica_ab.measure(names, args.sessions, args.broadcasts, args.rounds)
+        results = replica_ab.measure(names, args.sessions, args.broadcasts, args.rounds, args.baseline)
         text = replica_ab.summary(results)
     elif args.what == "notifier":
         results = notifier_ab.measure(args.rounds, args.seconds)

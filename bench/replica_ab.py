@@ -4,6 +4,7 @@ last tab's time, and the replica's CPU for the broadcasts), and the memory per i
 queues were measured here too, and removed: docs/benchmarks.md, "What the optimisations buy".)
 
     python -m bench.hacks replica --sessions 1000 --broadcasts 20 --rounds 2
+    python -m bench.hacks replica --variants all --baseline /path/to/a/checkout/of/main   # before/after
 
 One private node and one notifier; per stretch a fresh replica, with everything (`all`) or without the
 named optimisations, running figure #4/#5's load (bench/fanout.py). The variants take turns, every
@@ -33,14 +34,19 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def measure(names: list[str], sessions: int, broadcasts: int, rounds: int) -> dict[str, list[dict[str, Any]]]:
+BASELINE = "baseline"  # the chat of another checkout (--baseline), with everything
+
+
+def measure(names: list[str], sessions: int, broadcasts: int, rounds: int,
+            baseline: Path | None = None) -> dict[str, list[dict[str, Any]]]:
     stretches: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="herald-bench-hacks-") as scratch, private_node() as node:
         bench = stack.Stack.create(Path(scratch), node.url, node.process.pid)
         with stack.notifier(bench, 1) as notifier:
             for number, name in enumerate(turn_order(names, rounds)):
                 tag = uuid.uuid4().hex[:6]
-                with stack.chat(bench, f"chat-{number}", without=VARIANTS[name]) as replica:
+                with stack.chat(bench, f"chat-{number}", without=VARIANTS.get(name, ()),
+                                code=baseline if name == BASELINE else None) as replica:
                     run = uvloop.run(fanout(replica.url, replica.process.pid, notifier.url, bench.api_key,
                                             bench.amqp_url, sessions=sessions, broadcasts=broadcasts, tag=tag))
                 stretch = {

@@ -64,12 +64,14 @@ def empty_endpoint(stack: Stack, workers: int) -> Iterator[Service]:
 
 
 @contextmanager
-def chat(stack: Stack, name: str, without: Iterable[str] = ()) -> Iterator[Service]:
+def chat(stack: Stack, name: str, without: Iterable[str] = (), code: Path | None = None) -> Iterator[Service]:
     """A chat replica whose users log in by header, as behind an SSO proxy; `without` names optimisations
-    it runs without (shared/bench_switches.py)."""
+    it runs without (shared/bench_switches.py); `code` is another checkout of Herald to run instead."""
     env = {"HERALD_AUTH_MODE": "header", WITHOUT_VARIABLE: ",".join(without)}
-    with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name,
-                        env=env) as service:
+    if code is not None:  # its herald package ahead of the installed one
+        env["PYTHONPATH"] = f"{code / 'src'}:{code}"
+    with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name, env=env,
+                        app=code / "services/chat/app.py" if code else None) as service:
         yield service
 
 
