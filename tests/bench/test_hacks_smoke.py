@@ -5,14 +5,12 @@ full sizes. (That the switch turns the thresholds off is tests/unit/test_gc_thre
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench import publish_ab, replica_ab, step_ab
-from tests.support.processes import ROOT
+from tests.support.harness_runs import run_harness
 
 pytestmark = pytest.mark.bench_smoke
 
@@ -28,14 +26,7 @@ WAYS = {"step": step_ab.WAYS, "publish": publish_ab.WAYS, "replica": tuple(repli
 
 @pytest.mark.parametrize("what", list(SIZES))
 def test_each_comparison_measures_every_way(tmp_path: Path, what: str) -> None:
-    with subprocess.Popen([sys.executable, "-m", "bench.hacks", what, *SIZES[what], "--out", str(tmp_path)],
-                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
-        try:
-            stdout, stderr = run.communicate(timeout=240)
-        except subprocess.TimeoutExpired:
-            run.terminate()  # the harness then stops the broker and services it started
-            stdout, stderr = run.communicate(timeout=60)
-    assert run.returncode == 0, f"{stdout}\n{stderr}"
+    run_harness("bench.hacks", what, *SIZES[what], "--out", str(tmp_path))
     results = json.loads((tmp_path / f"hacks-{what}.json").read_text())
     for way in WAYS[what]:
         stretches = results[way]
