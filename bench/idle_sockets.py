@@ -36,8 +36,10 @@ def resident_kib(pid: int) -> int:
 
 async def measure(amqp_url: str, workdir: Path, code: Path, tabs: int, seconds: float) -> dict[str, float]:
     users = workdir / "no-users.toml"
-    env = {"HERALD_AUTH_MODE": "header", "PYTHONPATH": str(code)}
-    with processes.chat(amqp_url, users, workdir, name=f"idle-{code.name}-{time.monotonic_ns()}", env=env) as chat:
+    # The checkout's herald package (src/herald) ahead of the one the venv installed.
+    env = {"HERALD_AUTH_MODE": "header", "PYTHONPATH": f"{code / 'src'}:{code}"}
+    with processes.chat(amqp_url, users, workdir, name=f"idle-{code.name}-{time.monotonic_ns()}", env=env,
+                        app=code / "services/chat/app.py") as chat:
         pid = chat.process.pid
         before_kib = resident_kib(pid)
         logins = HeaderLogins(chat.url)

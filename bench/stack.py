@@ -4,11 +4,12 @@ and the ceilings' stand-ins (the empty endpoint, the direct bridge). Each stops 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from herald.contract.bench_switches import WITHOUT_VARIABLE
 from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
 from herald.notifier.rate_limits import UNLIMITED
 from scripts.rabbitmq_node import free_port
@@ -42,12 +43,14 @@ def _python(module: str, port: int, *args: str) -> list[str]:
 
 
 @contextmanager
-def notifier(stack: Stack, workers: int) -> Iterator[Service]:
+def notifier(stack: Stack, workers: int, name: str = "notifier", without: Iterable[str] = ()) -> Iterator[Service]:
+    """`without` names optimisations it runs without (shared/bench_switches.py)."""
     port = free_port()
     env = {"HERALD_AMQP_URL": stack.amqp_url, "HERALD_API_KEYS_FILE": str(stack.keys_file),
-           "HERALD_STATE_DB": str(stack.workdir / "notifier.sqlite3"), "PYTHONPATH": str(ROOT)}
+           "HERALD_STATE_DB": str(stack.workdir / f"{name}.sqlite3"), "PYTHONPATH": str(ROOT),
+           WITHOUT_VARIABLE: ",".join(without)}
     command = _python("herald.notifier", port, "--workers", str(workers), "--log-level", "warning")
-    with processes.running("notifier", command, env, stack.workdir, "/readyz", port) as service:
+    with processes.running(name, command, env, stack.workdir, "/readyz", port) as service:
         yield service
 
 
@@ -61,10 +64,14 @@ def empty_endpoint(stack: Stack, workers: int) -> Iterator[Service]:
 
 
 @contextmanager
-def chat(stack: Stack, name: str) -> Iterator[Service]:
-    """A chat replica whose users log in by header, as behind an SSO proxy."""
-    with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name,
-                        env={"HERALD_AUTH_MODE": "header"}) as service:
+def chat(stack: Stack, name: str, without: Iterable[str] = (), code: Path | None = None) -> Iterator[Service]:
+    """A chat replica whose users log in by header, as behind an SSO proxy; `without` names optimisations
+    it runs without (shared/bench_switches.py); `code` is another checkout of Herald to run instead."""
+    env = {"HERALD_AUTH_MODE": "header", WITHOUT_VARIABLE: ",".join(without)}
+    if code is not None:  # its herald package ahead of the installed one
+        env["PYTHONPATH"] = f"{code / 'src'}:{code}"
+    with processes.chat(stack.amqp_url, stack.workdir / "no-users.toml", stack.workdir, name=name, env=env,
+                        app=code / "services/chat/app.py" if code else None) as service:
         yield service
 
 

@@ -22,7 +22,7 @@ from tests.support.processes import Service
 SINGLE, BATCH = "/v1/events", "/v1/events/batch"
 
 
-def _wrk(stack: Stack, server: Service, path: str, *, users: int, prefix: str, connections: int,
+def wrk_load(stack: Stack, server: Service, path: str, *, users: int, prefix: str, connections: int,
          per_request: int = 0, publishes: bool = True) -> Load:
     sent = 0  # each stretch goes on with the user after the last one's, as one long run would
 
@@ -78,9 +78,9 @@ def single_event_rates(stack: Stack, plan: Plan, empty: Service, notifier: Servi
     uvloop.run(declare_inboxes(stack.amqp_url, users))  # users who have been here before
     about = {"users": plan.users, "connections": plan.connections}
     measured = _in_turns(plan, {
-        "empty": _wrk(stack, empty, SINGLE, users=plan.users, prefix="bench-empty-", connections=plan.connections,
+        "empty": wrk_load(stack, empty, SINGLE, users=plan.users, prefix="bench-empty-", connections=plan.connections,
                       publishes=False),
-        "single": _wrk(stack, notifier, SINGLE, users=plan.users, prefix="bench-single-",
+        "single": wrk_load(stack, notifier, SINGLE, users=plan.users, prefix="bench-single-",
                        connections=plan.connections),
     }, {"empty": about, "single": about})
     return measured["empty"], measured["single"]
@@ -94,7 +94,7 @@ def batch_rates(stack: Stack, plan: Plan, notifier: Service) -> tuple[Measured, 
     raw_about = {"in_flight": plan.raw_in_flight, "users": plan.users}
     measured = _in_turns(plan, {
         **{way: _raw(stack, plan, way, "bench-raw-") for way in WAYS},
-        "batch": _wrk(stack, notifier, BATCH, users=plan.users, prefix="bench-batch-",
+        "batch": wrk_load(stack, notifier, BATCH, users=plan.users, prefix="bench-batch-",
                       connections=plan.batch_connections, per_request=plan.batch_size),
     }, {**{way: raw_about for way in WAYS},
         "batch": {"users": plan.users, "connections": plan.batch_connections,
@@ -117,9 +117,9 @@ def inbox_rates(stack: Stack, plan: Plan, notifier: Service) -> tuple[Measured, 
     few, many = bench_users("bench-few-", plan.few_inboxes), bench_users("bench-many-", plan.many_inboxes)
     uvloop.run(declare_inboxes(stack.amqp_url, few + many))
     measured = _in_turns(plan, {
-        "few": _wrk(stack, notifier, SINGLE, users=plan.few_inboxes, prefix="bench-few-",
+        "few": wrk_load(stack, notifier, SINGLE, users=plan.few_inboxes, prefix="bench-few-",
                     connections=plan.connections),
-        "many": _wrk(stack, notifier, SINGLE, users=plan.many_inboxes, prefix="bench-many-",
+        "many": wrk_load(stack, notifier, SINGLE, users=plan.many_inboxes, prefix="bench-many-",
                      connections=plan.connections),
     }, {"few": {"users": plan.few_inboxes, "connections": plan.connections},
         "many": {"users": plan.many_inboxes, "connections": plan.connections}})

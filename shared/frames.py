@@ -17,6 +17,19 @@ the bytes against pamqp's.
 Everything else stays aiormq's: its reader settles the confirms registered here (acks, nacks, and
 returns of `mandatory` messages, matched by message id), and closing the channel fails them. Nothing
 else publishes on the channel, so delivery tags follow the order of the frames on the wire.
+
+What it buys (`python -m bench.hacks publish`, docs/benchmarks.md "What the optimisations buy"): 39.5 µs
+of the publishing process's CPU per confirmed publish against 76.2 µs for `Channel.basic_publish` and
+100 µs for aio-pika's `Exchange.publish`, in turns in one run; 1,897 publishes/s against 1,308.
+
+aiormq's internals it touches (aiormq is pinned exactly; tests/unit/test_aiormq_contract.py fails and
+names the one that changed):
+- `Channel.delivery_tag`: incremented per publish, as `basic_publish` does, to number the confirm;
+- `Channel.confirmations[tag]`: the future aiormq's reader settles on the broker's ack, nack or return;
+- `Channel.message_id_delivery_tag[message_id]`: how the reader finds the publish a return belongs to;
+- `Channel.write_queue` and `aiormq.abc.ChannelFrame(payload, should_close)`: the connection's writer
+  queue, given one chunk of frames per loop turn;
+- `Channel.number`, `Channel.max_content_size`, `Channel.create_future()`, `Channel.is_closed`: read only.
 """
 
 from __future__ import annotations

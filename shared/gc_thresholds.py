@@ -16,14 +16,26 @@ collections run:
   step and collected 5 times in 43,000 with the defaults; it keeps them, see bench/empty_app.py.)
 Reference counting still frees everything that is not in a cycle at once; only cyclic garbage waits
 longer, and Herald makes little (no collection at all in 6 s at the notifier's full rate).
+
+What they buy, against CPython's defaults in turns (docs/benchmarks.md, "What the optimisations buy"):
+a replica with 1,000 tabs spent 2.9 s of CPU on 20 broadcasts instead of 5.2 s, its slowest broadcast
+reached the last tab in 0.5-0.9 s instead of 2.0-2.7 s (`python -m bench.hacks replica`); the notifier
+spent 287 µs of CPU per single event instead of 353 (`python -m bench.hacks notifier`). Their price:
+the connects' cyclic garbage waits longer, and figure #5 (RSS per idle tab) reads ~80 KiB instead of
+~70. No private API: `gc.set_threshold` is public; what depends on CPython is how much they buy.
+A benchmark run turns them off with HERALD_BENCH_WITHOUT=gc_thresholds (shared/bench_switches.py).
 """
 
 from __future__ import annotations
 
 import gc
 
+from herald.contract.bench_switches import turned_off
+
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def use_serving_thresholds() -> None:
-    gc.set_threshold(*GC_THRESHOLDS)
+    """Unless a benchmark run measures without them (HERALD_BENCH_WITHOUT=gc_thresholds)."""
+    if "gc_thresholds" not in turned_off():
+        gc.set_threshold(*GC_THRESHOLDS)

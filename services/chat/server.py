@@ -26,7 +26,6 @@ import uvicorn
 import uvloop
 
 from herald.chat import chainlit_project
-from herald.chat.lean_queue import LeanQueue, LeanWSProtocol
 from herald.contract.gc_thresholds import use_serving_thresholds
 from herald.contract.logs import logging_config
 from herald.contract.root_path import parse_root_path
@@ -45,7 +44,7 @@ def serve(app_path: Path, host: str, port: int, root_path: str = "") -> None:
     config.run.root_path = os.environ["CHAINLIT_ROOT_PATH"] = root_path
     from chainlit.auth import ensure_jwt_secret
     from chainlit.markdown import init_markdown
-    from chainlit.server import app, sio
+    from chainlit.server import app
 
     if not app_path.is_file():
         sys.exit(f"herald chat: no Chainlit app at {app_path}")
@@ -65,12 +64,11 @@ def serve(app_path: Path, host: str, port: int, root_path: str = "") -> None:
     #   tabs: 385 KiB per tab with it, 162 KiB without. Herald's messages are a few hundred bytes.
     # - wsproto rather than uvicorn's "auto" (websockets' sans-I/O implementation): ~3 KiB less per tab
     #   (71.5-71.8 against 68.6-68.9 KiB in figure #5), with the same broadcast times and CPU.
-    # - a LeanQueue for the two queues each tab holds, the websocket's and engine.io's (see lean_queue.py).
+    # Both queues each tab holds (uvicorn's websocket events, engine.io's packets) are the libraries' own
+    # asyncio.Queue: a hand-written lean queue saved 3-8 % of figure #5, too little for a subclass of
+    # uvicorn's private WSProtocol (docs/benchmarks.md, "What the optimisations buy").
     deflate = os.environ.get("UVICORN_WS_PER_MESSAGE_DEFLATE", "false").lower() in ("true", "1", "yes")
-    ws: str | type[asyncio.Protocol] = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
-    if ws == "wsproto":
-        ws = LeanWSProtocol
-    sio.eio.create_queue = lambda *_args, **_kwargs: LeanQueue()  # engine.io's documented queue factory
+    ws = os.environ.get("UVICORN_WS_PROTOCOL", "wsproto")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, loop="none", http="httptools", ws=ws,
                                            ws_per_message_deflate=deflate, log_config=None, access_log=False))
     uvloop.run(_serve(server))

@@ -6,28 +6,19 @@ Only completeness and sanity are checked here, never the targets: those need the
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.plan import SMOKE
 from bench.report import EXPECTED, problems
-from tests.support.processes import ROOT
+from tests.support.harness_runs import run_harness
 
 pytestmark = pytest.mark.bench_smoke
 
 
 def test_a_smoke_run_measures_every_figure_beside_its_ceiling(tmp_path: Path) -> None:
-    with subprocess.Popen([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
-        try:
-            stdout, stderr = run.communicate(timeout=240)
-        except subprocess.TimeoutExpired:
-            run.terminate()  # the harness then stops the broker and services it started
-            stdout, stderr = run.communicate(timeout=60)
-    assert run.returncode == 0, f"{stdout}\n{stderr}"
+    stdout = run_harness("bench", "--smoke", "--out", str(tmp_path))
 
     results = json.loads((tmp_path / "latest.json").read_text())
     assert problems(results) == []

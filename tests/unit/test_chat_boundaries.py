@@ -23,7 +23,6 @@ ALLOWED = {
     "chainlit_tabs.py": "the port on Chainlit and python-socketio (tests/unit/test_chainlit_contract.py)",
     "socket_liveness.py": "python-engineio's pings and pongs, the proof that a tab read an emit "
                           "(tests/unit/test_socket_liveness.py)",
-    "lean_queue.py": "uvicorn's websocket protocol and engine.io's queue (tests/unit/test_lean_queue.py)",
     "server.py": "the launcher: serves a Chainlit app with uvicorn",
     "app.py": "the demo app, a plain Chainlit app",
     "login.py": "the demo app's login, Chainlit's auth callbacks",

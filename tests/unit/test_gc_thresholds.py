@@ -1,4 +1,5 @@
-"""Both services raise CPython's collector thresholds when they start serving (shared/gc_thresholds.py)."""
+"""Both services raise CPython's collector thresholds when they start serving (shared/gc_thresholds.py),
+unless a benchmark run measures them without (HERALD_BENCH_WITHOUT=gc_thresholds)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from herald.chat import server as chat_server
+from herald.contract.bench_switches import WITHOUT_VARIABLE
 from herald.contract.gc_thresholds import GC_THRESHOLDS
 from herald.notifier.api_keys import PUBLISH_EVENTS, config_entry, new_key
 from herald.notifier.app import create_app
@@ -28,8 +30,16 @@ def default_thresholds() -> Iterator[None]:
     gc.set_threshold(*before)
 
 
+@pytest.fixture(params=["", "gc_thresholds"])
+def expected(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
+    """The thresholds a service serves with: Herald's, or CPython's when the benchmark turns them off."""
+    monkeypatch.setenv(WITHOUT_VARIABLE, request.param)
+    return CPYTHON_DEFAULTS if request.param else GC_THRESHOLDS
+
+
 @pytest.mark.usefixtures("default_thresholds")
-async def test_the_notifier_raises_them_when_its_lifespan_starts(tmp_path: Path) -> None:
+async def test_the_notifier_raises_them_when_its_lifespan_starts(tmp_path: Path,
+                                                                 expected: tuple[int, int, int]) -> None:
     keys = tmp_path / "keys.toml"
     keys.write_text(config_entry("ops", new_key(), [PUBLISH_EVENTS]))
     # Nothing listens on port 9: the publisher keeps trying in the background until the lifespan ends.
@@ -37,15 +47,16 @@ async def test_the_notifier_raises_them_when_its_lifespan_starts(tmp_path: Path)
                                       amqp_url="amqp://guest:guest@127.0.0.1:9/"))
     assert gc.get_threshold() == CPYTHON_DEFAULTS  # building the app (tests, the start-up check) changes nothing
     async with app.router.lifespan_context(app):
-        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_threshold() == expected
 
 
 @pytest.mark.usefixtures("default_thresholds")
-def test_the_chat_raises_them_before_it_serves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_chat_raises_them_before_it_serves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               expected: tuple[int, int, int]) -> None:
     seen: list[tuple[int, int, int]] = []
     monkeypatch.setattr(chat_server, "serve", lambda *_args: seen.append(gc.get_threshold()))
     # The rest of the start changes this test process for the tests after it: not here.
     monkeypatch.setattr(logging.config, "dictConfig", lambda _config: None)
     monkeypatch.setattr(chat_server, "_fewer_malloc_arenas", lambda: None)
     chat_server.main([str(tmp_path / "app.py"), "--port", "8001"])
-    assert seen == [GC_THRESHOLDS]
+    assert seen == [expected]
