@@ -20,6 +20,8 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticSerializationError, to_json
@@ -51,6 +53,22 @@ SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 ThreadId = SessionId
 # Groups are names, and become routing-key words.
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_@+-]{1,64}$")]
+
+# Links and images a notification shows. One regular expression is the whole rule, so the OpenAPI
+# document says exactly what is accepted: a lowercase scheme, a host of letters, digits, dots and
+# hyphens (IDN hosts in punycode, no IP literals, no `user@` part that could hide the real host behind
+# a trusted name), an optional port, then printable ASCII (percent-encode the rest). Nothing else can
+# become a link target: no `javascript:` or `data:` URL can be written this way.
+MAX_URL_LENGTH = 2048
+_AFTER_SCHEME = r"://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?$"
+HttpUrl = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH, pattern=r"^https?" + _AFTER_SCHEME),
+                    Field(description="An http or https URL (printable ASCII, no user@ part).")]
+HttpsUrl = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH, pattern=r"^https" + _AFTER_SCHEME),
+                     Field(description="An https URL (printable ASCII, no user@ part).")]
+MAX_ACTIONS = 5
+MAX_LABEL_LENGTH = 40
+Label = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_LENGTH),
+                  Field(description=f"The button's text, 1-{MAX_LABEL_LENGTH} characters.")]
 
 
 class Severity(StrEnum):
@@ -140,6 +158,34 @@ Target = Annotated[
 ]
 
 
+class LinkAction(_Strict):
+    """A button that opens a URL."""
+
+    type: Literal["link"]
+    label: Label
+    url: HttpUrl
+
+
+class AckAction(_Strict):
+    """A button that records that the user acknowledged the event (published to herald.acks)."""
+
+    type: Literal["ack"]
+    label: Label
+
+
+Action = Annotated[LinkAction | AckAction, Field(discriminator="type")]
+Actions = Annotated[list[Action], Field(max_length=MAX_ACTIONS,
+                                        description=f"At most {MAX_ACTIONS} buttons, shown in order.")]
+Display = Literal["message", "toast"]
+# A toast is a line of text that fades: it has no room for a link, an image or a button. The JSON Schema
+# of `EventRequest._toast_is_text_only`, so that the OpenAPI document tells the truth.
+_TOAST_IS_TEXT_ONLY: dict[str, Any] = {
+    "if": {"required": ["display"], "properties": {"display": {"const": "toast"}}},
+    "then": {"properties": {"url": {"type": "null"}, "image": {"type": "null"},
+                            "actions": {"type": "null"}}},
+}
+
+
 def _body_within_limit(body: str) -> str:
     if len(body.encode()) > MAX_BODY_BYTES:
         raise ValueError(f"body is {len(body.encode())} bytes; the limit is {MAX_BODY_BYTES} bytes")
@@ -183,6 +229,22 @@ class EventRequest(_Strict):
     severity: Severity = Severity.INFO
     ttl_seconds: Annotated[int, Field(gt=0, le=30 * 24 * 3600)] | None = None
     data: Data | None = None
+    url: HttpUrl | None = None
+    image: HttpsUrl | None = None
+    actions: Actions | None = None
+    display: Display = "message"
+
+    model_config = ConfigDict(json_schema_extra=_TOAST_IS_TEXT_ONLY)
+
+    @field_validator("display")
+    @classmethod
+    def _toast_is_text_only(cls, display: Display, info: ValidationInfo) -> Display:
+        # A field validator (on the last field, so the others are in `info.data`): the 422 names `display`.
+        if display == "toast":
+            for field in ("url", "image", "actions"):
+                if info.data.get(field) is not None:
+                    raise ValueError(f'a "toast" shows text only: drop "{field}", or use "display": "message"')
+        return display
 
     def to_event(self, source: str, now: datetime | None = None) -> Event:
         return Event(
@@ -193,6 +255,10 @@ class EventRequest(_Strict):
             severity=self.severity,
             ttl_seconds=self.ttl_seconds,
             data=self.data,
+            url=self.url,
+            image=self.image,
+            actions=self.actions,
+            display=None if self.display == "message" else self.display,
             source=source,
             created_at=now or datetime.now(UTC),
         )
@@ -211,6 +277,10 @@ class Event(_Strict):
     created_at: datetime
     ttl_seconds: int | None = None
     data: dict[str, Any] | None = None
+    url: str | None = None
+    image: str | None = None
+    actions: list[Action] | None = None
+    display: Display | None = None  # None is a message; left out on the wire, as every other default here
 
     def to_wire(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()

@@ -13,6 +13,9 @@
   that session, which renders it.
 - Rejected and expired inbox events go to DEAD_LETTER_EXCHANGE and wait in DEAD_LETTER_QUEUE;
   expired or orphaned session-queue events fall back into the owner's inbox.
+- A chat user's click on an ack button is published to ACKS_EXCHANGE (topic) with `ack.<U>`
+  (shared/acks.py). Each chat replica binds an exclusive queue with `ack.#`, to show it in U's tabs;
+  outside systems bind their own.
 - Settings every process must share are recorded in one stream each (`agreed_setting_queue_name`).
 """
 
@@ -32,6 +35,8 @@ EVENTS_EXCHANGE = "herald.events"
 SESSIONS_EXCHANGE = "herald.sessions"
 DEAD_LETTER_EXCHANGE = "herald.dead"
 DEAD_LETTER_QUEUE = "herald.dead-letters"
+ACKS_EXCHANGE = "herald.acks"
+EVERY_ACK_KEY = "ack.#"
 # Leases of tabs whose replica died (services/chat/tab_leases.py); every chat replica consumes it.
 ORPHANED_TABS_QUEUE = "herald.orphaned-tabs"
 
@@ -45,6 +50,10 @@ RELAYED_FOR_HEADER = "x-herald-relayed-for"
 
 def user_routing_key(user: str) -> str:
     return f"user.{user}"
+
+
+def ack_routing_key(user: str) -> str:
+    return f"ack.{user}"
 
 
 def group_routing_key(group: str) -> str:
@@ -192,6 +201,7 @@ async def declare_exchanges(channel: AbstractChannel) -> AbstractExchange:
     events = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
     await channel.declare_exchange(SESSIONS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
     dead = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
+    await channel.declare_exchange(ACKS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
     dead_letters = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "classic"})
     await dead_letters.bind(dead)
     return events
@@ -233,3 +243,7 @@ async def declare_replica_queue(channel: AbstractChannel, replica: str) -> Abstr
     queue = await declare_queue(channel, replica_queue_name(replica), {"x-queue-type": "classic"}, exclusive=True)
     await queue.bind(EVENTS_EXCHANGE, routing_key=BROADCAST_KEY)
     return queue
+
+
+def replica_acks_queue_name(replica: str) -> str:
+    return f"herald.acks.replica.{replica}"

@@ -32,6 +32,7 @@ from chainlit.data import get_data_layer
 from chainlit.session import WebsocketSession
 
 from herald.chat import health, liveness, render
+from herald.chat.acknowledgements import Acknowledgements
 from herald.chat.broadcasts import ReplicaBroadcasts
 from herald.chat.config import ChatSettings
 from herald.chat.dead_letters import DeadLetters
@@ -91,6 +92,7 @@ class Delivery:
         self._relay = InboxRelay(publisher, persist_to_thread if has_data_layer else None, self._show.show_here,
                                  self._show.proven_here)
         self._replica = uuid.uuid4().hex
+        self.acks = Acknowledgements(self.registry, publisher, self._consuming, self._replica)
         self._broadcasts = EventConsumer(self._consuming, replica_queue_name(self._replica),
                                          ReplicaBroadcasts(self._show.shown_to_all).handle, self._dead_letters)
         self._locks = UserLocks()
@@ -150,6 +152,7 @@ class Delivery:
         await declare_exchanges(self._consuming)
         await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
         await self._broadcasts.start()
+        await self.acks.start()
         for session_id in list(self._departures_owed):
             record = self.registry.get(session_id)
             if record is not None and not record.connected:
@@ -309,6 +312,7 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Deliver
     link = BrokerLink(settings.amqp_url, "herald-chat")
     delivery = Delivery(settings, link, session_timeout)
     restore_hooks = watch_sessions(delivery.on_connected, delivery.on_disconnected)
+    delivery.acks.install()
     # In the background: the app serves while the broker is away, and tabs are taken up when it comes.
     link.start()
     sweeping = asyncio.create_task(_sweep_forever(delivery, max(1.0, min(30.0, session_timeout / 4))))
@@ -319,6 +323,7 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Deliver
     finally:
         liveness.running_now(None)
         sweeping.cancel()
+        delivery.acks.uninstall()
         restore_hooks()
         await delivery.close()
         await link.close()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
+import secrets
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -28,19 +30,18 @@ from chainlit.session import WebsocketSession
 from chainlit.step import StepDict
 from chainlit.utils import utc_now
 
+from herald.chat import ackable_events, notification_view
+from herald.chat.ack_signature import ANY_USER, ack_key, signed_payload
 from herald.chat.config import image_hosts
-from herald.chat.inert_markdown import make_inert
+from herald.chat.notification_view import Acknowledged
 from herald.chat.routing import is_live_broadcast
-from herald.contract.events import Event, Severity
+from herald.contract.events import Event
 
 log = logging.getLogger(__name__)
 
-SEVERITY_BADGE = {
-    Severity.INFO: "ℹ️",  # noqa: RUF001 (the emoji is meant)
-    Severity.SUCCESS: "✅",
-    Severity.WARNING: "⚠️",
-    Severity.ERROR: "🛑",
-}
+# Every replica signs with the secret they share for logins (ack_signature.py); without one (no login),
+# with a key of this process's own.
+ACK_KEY = ack_key(os.environ.get("CHAINLIT_AUTH_SECRET") or secrets.token_hex(32))
 # The socket.io room every connected Herald tab of this replica is in: a live broadcast is encoded once
 # and sent to the room, not rendered once per session.
 BROADCAST_ROOM = "herald:broadcast"
@@ -48,16 +49,13 @@ NO_THREAD = ""  # the thread of a live broadcast's step: it belongs to none
 _persisting: set[asyncio.Task[Any]] = set()  # data layer writes in flight (the loop keeps weak refs)
 
 
-def message_content(event: Event) -> str:
-    """Markdown with the severity and the title on top, then the body; links and images made inert."""
-    severity = event.severity.value.capitalize()
-    heading = f"{severity} · {event.title}" if event.title else severity
-    return make_inert(f"{SEVERITY_BADGE[event.severity]} **{heading}**\n\n{event.body}", image_hosts())
+def message_content(event: Event, acknowledged: Acknowledged | None = None) -> str:
+    """Markdown with the severity and the title on top, then the body and links (notification_view.py)."""
+    return notification_view.content(event, image_hosts(), acknowledged)
 
 
-def message_metadata(event: Event) -> dict[str, object]:
-    return {"herald_event_id": event.id, "severity": event.severity.value, "title": event.title,
-            "source": event.source, "data": event.data}
+def message_metadata(event: Event, acknowledged: Acknowledged | None = None) -> dict[str, object]:
+    return notification_view.metadata(event, acknowledged)
 
 
 def is_live(session: WebsocketSession) -> bool:
@@ -73,9 +71,10 @@ def message_id(event: Event, scope: str | None) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"herald:{scope}:{event.id}" if scope else f"herald:{event.id}"))
 
 
-def step(event: Event, step_id: str, thread_id: str) -> StepDict:
+def step(event: Event, step_id: str, thread_id: str, acknowledged: Acknowledged | None = None) -> StepDict:
     """The step `cl.Message(content, author=event.source, metadata=...).to_dict()` would give."""
-    return assistant_step(step_id, thread_id, message_content(event), event.source, message_metadata(event))
+    return assistant_step(step_id, thread_id, message_content(event, acknowledged), event.source,
+                          message_metadata(event, acknowledged))
 
 
 def assistant_step(step_id: str, thread_id: str, output: str, author: str, metadata: dict[str, Any]) -> StepDict:
@@ -90,21 +89,72 @@ def assistant_step(step_id: str, thread_id: str, output: str, author: str, metad
 
 async def show(session: WebsocketSession, event: Event) -> None:
     """Show the event in one session (its tab), and write it to the session's thread, if it has one.
-    A live broadcast shown again here (a replay) keeps the id it had in every tab, and no thread."""
+    A live broadcast shown again here (a replay) keeps the id it had in every tab, and no thread.
+    A toast is only shown: it has no message to keep."""
+    if event.display == "toast":
+        await sio.emit("toast", _toast(event), to=session.socket_id)
+        return
     live = is_live_broadcast(event)
     thread = NO_THREAD if live else session.thread_id
-    message = await _renamed(step(event, message_id(event, None if live else session.id), thread))
+    step_id = message_id(event, None if live else session.id)
+    user = session.user.identifier if session.user else ANY_USER
+    acknowledged = ackable_events.acknowledged_by(event.id, user)
+    message = await _renamed(step(event, step_id, thread, acknowledged))
     if thread and (data_layer := get_data_layer()):
         # In the session's Chainlit context, as send() would: the data layer may queue the write
         # until the user's first message (Chainlit creates the thread then).
         _persist(data_layer.create_step(dict(message)), event, chainlit_context(init_ws_context, session))
     await sio.emit("new_message", message, to=session.socket_id)  # what session.emit does
+    await _emit_extras(event, step_id, thread, ANY_USER if live else user, acknowledged, to=session.socket_id)
 
 
 async def show_to_all(event: Event) -> None:
     """A live broadcast: one step, encoded once, to every connected Herald tab of this replica."""
-    message = await _renamed(step(event, message_id(event, None), NO_THREAD))
+    if event.display == "toast":
+        await sio.emit("toast", _toast(event), room=BROADCAST_ROOM)
+        return
+    step_id = message_id(event, None)
+    message = await _renamed(step(event, step_id, NO_THREAD))
     await sio.emit("new_message", message, room=BROADCAST_ROOM)
+    await _emit_extras(event, step_id, NO_THREAD, ANY_USER, None, room=BROADCAST_ROOM)
+
+
+async def show_acknowledged(session: WebsocketSession, event: Event, acknowledged: Acknowledged) -> None:
+    """Show the event again in a tab that shows it, as acknowledged, under the same message id (the
+    frontend updates the message in place), without its ack buttons; and write that to its thread."""
+    live = is_live_broadcast(event)
+    thread = NO_THREAD if live else session.thread_id
+    step_id = message_id(event, None if live else session.id)
+    message = await _renamed(step(event, step_id, thread, acknowledged))
+    if thread and (data_layer := get_data_layer()):
+        _persist(data_layer.update_step(dict(message)), event, chainlit_context(init_ws_context, session))
+    await sio.emit("update_message", message, to=session.socket_id)  # what emitter.update_step does
+    await _emit_extras(event, step_id, thread, ANY_USER, acknowledged, to=session.socket_id)
+
+
+async def _emit_extras(event: Event, step_id: str, thread: str, shown_to: str, acknowledged: Acknowledged | None,
+                       **where: str) -> None:
+    """The message's image element and ack buttons, as `cl.Message.send()` emits its elements and actions.
+    The image is not written to the data layer: Chainlit's SQLAlchemy layer would fetch its URL from
+    the server (its `create_element`); its URL is kept in the step's metadata instead."""
+    for element in notification_view.image_elements(event, image_hosts(), step_id, thread):
+        await sio.emit("element", element, **where)  # the frontend replaces an element with the same id
+    ackable_events.remember(event)
+
+    def sign(event_id: str, label: str) -> dict[str, str]:
+        return signed_payload(ACK_KEY, event_id, shown_to, label)
+
+    for action in notification_view.ack_actions(event, step_id, sign):
+        # The frontend adds every action it is sent: remove first, so that showing a message again
+        # (a replay, an acknowledgement) never doubles its buttons.
+        await sio.emit("remove_action", {"id": action["id"]}, **where)
+        if acknowledged is None:
+            await sio.emit("action", action, **where)
+
+
+def _toast(event: Event) -> dict[str, str]:
+    text, kind = notification_view.toast(event)
+    return {"message": text, "type": kind}  # what emitter.send_toast emits
 
 
 async def join_broadcasts(session: WebsocketSession) -> None:
