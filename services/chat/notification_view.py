@@ -39,6 +39,7 @@ TOAST_TYPE: dict[Severity, ToastType] = {Severity.INFO: "info", Severity.SUCCESS
                                          Severity.WARNING: "warning", Severity.ERROR: "error"}
 MAX_TOAST_CHARACTERS = 300
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINK_TEXT_SPECIAL = re.compile(r"([\\\[\]`<])")
 # Characters a markdown link destination may not hold bare (inert_markdown.py keeps only destinations
 # without them): percent-encoded, the URL means the same.
 _UNSAFE_IN_DESTINATION = {"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\\": "%5C", "`": "%60"}
@@ -58,9 +59,9 @@ def content(event: Event, image_hosts: Collection[str], acknowledged: Acknowledg
     label = SEVERITY_LABEL[event.severity]
     title = event.title
     if title and event.url:
-        title = f"[{title}]({destination(event.url)})"
+        title = f"[{link_text(title)}]({destination(event.url)})"
     parts = [f"**{label} · {title}**" if title else f"**{label}**", event.body]
-    links = [f"[{action.label}]({destination(action.url)})" for action in event.actions or ()
+    links = [f"[{link_text(action.label)}]({destination(action.url)})" for action in event.actions or ()
              if isinstance(action, LinkAction)]
     if event.url and not event.title:
         links.insert(0, f"<{event.url}>")
@@ -123,6 +124,12 @@ def toast(event: Event) -> tuple[str, ToastType]:
 
 def destination(url: str) -> str:
     return "".join(_UNSAFE_IN_DESTINATION.get(char, char) for char in url)
+
+
+def link_text(text: str) -> str:
+    """Text that stays a link's text: what could end the link or cross its bracket escaped (a backtick
+    or `<` inside it would make inert_markdown.py drop the link)."""
+    return _LINK_TEXT_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
 
 
 def escape(text: str) -> str:
