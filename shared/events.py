@@ -229,10 +229,12 @@ class EventRequest(_Strict):
     severity: Severity = Severity.INFO
     ttl_seconds: Annotated[int, Field(gt=0, le=30 * 24 * 3600)] | None = None
     data: Data | None = None
-    url: HttpUrl | None = None
-    image: HttpsUrl | None = None
+    url: HttpUrl | None = Field(default=None, description="Shown as a link: the title links to it.")
+    image: HttpsUrl | None = Field(default=None, description="Shown as an image under the body (from the chat's "
+                                                             "HERALD_IMAGE_HOSTS; else as a link).")
     actions: Actions | None = None
-    display: Display = "message"
+    display: Display = Field(default="message", description='"toast": a toast of one line of text, with no url, '
+                                                            'image or actions; not kept in the chat.')
 
     model_config = ConfigDict(json_schema_extra=_TOAST_IS_TEXT_ONLY)
 

@@ -103,14 +103,14 @@ class Acknowledgements:
             log.warning("ignoring a message on %s that is no acknowledgement: %s", ACKS_EXCHANGE,
                         error.errors()[0]["msg"])
             return
-        acknowledged = Acknowledged(by=ack.user, at=ack.at)
-        ackable_events.acknowledge(ack.event_id, acknowledged)
+        ackable_events.acknowledge(ack.event_id, Acknowledged(by=ack.user, at=ack.at))
+        acknowledged = ackable_events.acknowledged_by(ack.event_id, ack.user)  # the first click's
         event = ackable_events.recall(ack.event_id)
         for record in self._registry.connected_sessions(ack.user):
             session = WebsocketSession.get_by_id(record.id)
             if session is None or not record.has_shown(ack.event_id) or not render.is_live(session):
                 continue
-            if event is None:
+            if event is None or acknowledged is None:
                 continue  # forgotten here (ackable_events.py): the tab keeps its button, a click is harmless
             try:
                 await render.show_acknowledged(session, event, acknowledged)

@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
 from aio_pika.abc import AbstractQueue
 
 from herald.chat.notification_view import escape
 from herald.contract.topology import ACKS_EXCHANGE, EVERY_ACK_KEY
+from tests.conftest import Keys
 from tests.support import processes
 from tests.support.chat_client import ChatTab
+from tests.support.problems import assert_problem
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
 from tests.support.waiting import wait_until
@@ -83,6 +86,21 @@ def _updates(tab: ChatTab) -> list[dict[str, Any]]:
 def _shown(tab: ChatTab, event_id: str) -> dict[str, Any]:
     [step] = [step for step in tab.herald_events() if step["metadata"]["herald_event_id"] == event_id]
     return step
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"url": "javascript:alert(1)"}, "url"),
+    ({"image": "http://img.example/a.png"}, "image"),
+    ({"actions": [{"type": "ack", "label": "x"}] * 6}, "actions"),
+    ({"actions": [{"type": "link", "label": "x", "url": "ftp://a.example"}]}, "actions.0.link.url"),
+    ({"display": "toast", "actions": [{"type": "ack", "label": "x"}]}, "display"),
+])
+async def test_a_bad_rich_field_is_a_422_problem_naming_it(notifier: Service, keys: Keys, fields: dict[str, Any],
+                                                           field: str) -> None:
+    async with httpx.AsyncClient(base_url=notifier.url, headers={"Authorization": f"Bearer {keys.publisher}"}) as http:
+        response = await http.post("/v1/events", json={"target": {"user": "nobody"}, "body": "x", **fields})
+    problem = assert_problem(response, 422, f"{field}:")
+    assert [error["field"] for error in problem["errors"]] == [field]
 
 
 async def test_a_rich_event_arrives_with_its_link_image_and_buttons_and_a_toast_as_a_toast(
