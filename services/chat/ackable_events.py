@@ -4,19 +4,25 @@ When an acknowledgement comes (acknowledgements.py), each tab of that user that 
 shown it again, acknowledged, under the same message id; that needs the event, which the
 acknowledgement on the bus does not carry (outside systems read it, and it would carry 48 KiB of body
 and data). An event shown again later (a replay after a reconnect) keeps its acknowledged state.
-The oldest are forgotten beyond MAX_EVENTS: their tabs then only lose their ack buttons.
+The oldest are forgotten beyond MAX_EVENTS: their tabs then keep their ack buttons (a click on one is
+still published). Steps a tab got back from history (resumed_notifications.py) are kept the same way,
+per tab: what is shown there is the step, not the event.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from herald.chat.notification_view import Acknowledged
 from herald.contract.events import AckAction, Event
 
 MAX_EVENTS = 1024
+MAX_RESUMED_STEPS = 4096
 
 _events: OrderedDict[str, tuple[Event, dict[str, Acknowledged]]] = OrderedDict()
+_resumed: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()  # (session, event id) -> step
 
 
 def remember(event: Event) -> None:
@@ -43,3 +49,14 @@ def acknowledge(event_id: str, acknowledged: Acknowledged) -> None:
 def acknowledged_by(event_id: str, user: str) -> Acknowledged | None:
     kept = _events.get(event_id)
     return kept[1].get(user) if kept else None
+
+
+def remember_resumed(session_id: str, event_id: str, step: Mapping[str, Any]) -> None:
+    _resumed[(session_id, event_id)] = step
+    _resumed.move_to_end((session_id, event_id))
+    while len(_resumed) > MAX_RESUMED_STEPS:
+        _resumed.popitem(last=False)
+
+
+def resumed_step(session_id: str, event_id: str) -> Mapping[str, Any] | None:
+    return _resumed.get((session_id, event_id))

@@ -104,15 +104,18 @@ class Acknowledgements:
                         error.errors()[0]["msg"])
             return
         ackable_events.acknowledge(ack.event_id, Acknowledged(by=ack.user, at=ack.at))
-        acknowledged = ackable_events.acknowledged_by(ack.event_id, ack.user)  # the first click's
+        # The first click's, where this replica remembers the event.
+        acknowledged = ackable_events.acknowledged_by(ack.event_id, ack.user) or Acknowledged(by=ack.user, at=ack.at)
         event = ackable_events.recall(ack.event_id)
         for record in self._registry.connected_sessions(ack.user):
             session = WebsocketSession.get_by_id(record.id)
-            if session is None or not record.has_shown(ack.event_id) or not render.is_live(session):
+            if session is None or not render.is_live(session):
                 continue
-            if event is None or acknowledged is None:
-                continue  # forgotten here (ackable_events.py): the tab keeps its button, a click is harmless
             try:
-                await render.show_acknowledged(session, event, acknowledged)
+                if record.has_shown(ack.event_id) and event is not None:
+                    await render.show_acknowledged(session, event, acknowledged)
+                elif (kept := ackable_events.resumed_step(record.id, ack.event_id)) is not None:
+                    await render.show_step_acknowledged(session, dict(kept), acknowledged)
+                # Otherwise the tab does not show it, or this replica forgot it (ackable_events.py).
             except Exception:
                 log.exception("showing event %s acknowledged in session %s failed", ack.event_id, session.id)

@@ -10,6 +10,7 @@ import chainlit as cl
 from herald.chat.config import ChatSettings
 from herald.chat.delivery import attach, is_live, wait_live
 from herald.chat.login import install_login
+from herald.chat.resumed_notifications import restore_notifications
 
 settings = ChatSettings()
 install_login(settings)
@@ -27,7 +28,9 @@ if settings.data_layer_url:
 
     @cl.on_chat_resume
     async def resume(thread: ThreadDict) -> None:
-        pass  # Chainlit replays the thread's messages, Herald's persisted ones among them
+        # Chainlit replays the thread's messages, Herald's persisted ones among them; Herald gives them
+        # back their images and ack buttons, which history does not keep.
+        await restore_notifications(thread)
 
 
 async def notice_while_delayed() -> None:

@@ -16,9 +16,10 @@ Everything is made inert (inert_markdown.py) after it is put together, Herald's 
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -38,6 +39,7 @@ ToastType = Literal["info", "success", "warning", "error"]  # Chainlit's
 TOAST_TYPE: dict[Severity, ToastType] = {Severity.INFO: "info", Severity.SUCCESS: "success",
                                          Severity.WARNING: "warning", Severity.ERROR: "error"}
 MAX_TOAST_CHARACTERS = 300
+Signer = Callable[[str, str], dict[str, str]]  # (event id, label) -> a signed payload
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINK_TEXT_SPECIAL = re.compile(r"([\\\[\]`<])")
 # Characters a markdown link destination may not hold bare (inert_markdown.py keeps only destinations
@@ -70,7 +72,7 @@ def content(event: Event, image_hosts: Collection[str], acknowledged: Acknowledg
     if links:
         parts.append(" · ".join(links))
     if acknowledged is not None:
-        parts.append(f"*Acknowledged by {escape(acknowledged.by)} at {acknowledged.at:%Y-%m-%d %H:%M} UTC*")
+        parts.append(_acknowledged_line(acknowledged))
     return make_inert("\n\n".join(parts), image_hosts)
 
 
@@ -98,20 +100,68 @@ def image_elements(event: Event, image_hosts: Collection[str], message_id: str, 
     """The image element, as `cl.Image(url=..., display="inline").to_dict()` gives it, for `message_id`."""
     if event.image is None or not shows_image(event, image_hosts):
         return []
-    return [{"id": _child_id(message_id, "image"), "threadId": thread_id, "type": "image", "url": event.image,
-             "chainlitKey": None, "name": event.title or "image", "display": "inline", "objectKey": None,
-             "size": "medium", "props": None, "page": None, "autoPlay": None, "playerConfig": None,
-             "language": None, "forId": message_id, "mime": None}]
+    return [_image_element(event.image, event.title or "image", message_id, thread_id)]
 
 
-def ack_actions(event: Event, message_id: str, sign: Callable[[str, str], dict[str, str]]) -> list[dict[str, Any]]:
+def ack_actions(event: Event, message_id: str, sign: Signer) -> list[dict[str, Any]]:
     """The ack buttons, as `cl.Action(...).to_dict()` gives them, each payload signed by `sign(event id,
     label)` (ack_signature.py) so that a click can only acknowledge what it was shown. Their ids are
     fixed per message: showing the message again replaces its buttons instead of adding more."""
-    return [{"name": ACK_ACTION, "payload": sign(event.id, action.label), "label": action.label,
+    labels = [action.label for action in event.actions or () if isinstance(action, AckAction)]
+    return _ack_buttons(event.id, labels, message_id, sign)
+
+
+def resumed_extras(step: Mapping[str, Any], image_hosts: Collection[str],
+                   sign: Signer) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The image element and the ack buttons (unless acknowledged) of a Herald step read back from a
+    thread's history, which keeps neither (only the step's metadata says what they were)."""
+    metadata = step_metadata(step)
+    event_id, message_id = metadata.get("herald_event_id"), step.get("id")
+    if not isinstance(event_id, str) or not isinstance(message_id, str):
+        return [], []
+    hosts = frozenset(host.lower() for host in image_hosts)
+    image, title = metadata.get("herald_image"), metadata.get("title")
+    elements = [_image_element(image, title if isinstance(title, str) and title else "image", message_id,
+                               str(step.get("threadId") or ""))] \
+        if isinstance(image, str) and allowed_image(image, hosts) else []
+    if metadata.get("herald_acknowledged"):
+        return elements, []
+    labels = [str(action["label"]) for action in metadata.get("herald_actions") or ()
+              if isinstance(action, dict) and action.get("type") == "ack" and isinstance(action.get("label"), str)]
+    return elements, _ack_buttons(event_id, labels, message_id, sign)
+
+
+def acknowledged_step(step: Mapping[str, Any], acknowledged: Acknowledged) -> dict[str, Any]:
+    """A step read back from history, acknowledged: the line `content` ends with, and the metadata."""
+    metadata = step_metadata(step)
+    metadata["herald_acknowledged"] = acknowledged.as_metadata()
+    return {**step, "output": f"{step.get('output') or ''}\n\n{_acknowledged_line(acknowledged)}",
+            "metadata": metadata}
+
+
+def step_metadata(step: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's metadata as a dict: a data layer on SQLite hands it back as JSON text."""
+    metadata = step.get("metadata") or {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return {}
+    return dict(metadata) if isinstance(metadata, dict) else {}
+
+
+def _ack_buttons(event_id: str, labels: list[str], message_id: str, sign: Signer) -> list[dict[str, Any]]:
+    return [{"name": ACK_ACTION, "payload": sign(event_id, label), "label": label,
              "tooltip": "Tell the sender you have seen this", "icon": "check", "forId": message_id,
              "id": _child_id(message_id, f"ack:{index}")}
-            for index, action in enumerate(event.actions or ()) if isinstance(action, AckAction)]
+            for index, label in enumerate(labels)]
+
+
+def _image_element(url: str, name: str, message_id: str, thread_id: str) -> dict[str, Any]:
+    return {"id": _child_id(message_id, "image"), "threadId": thread_id, "type": "image", "url": url,
+            "chainlitKey": None, "name": name, "display": "inline", "objectKey": None, "size": "medium",
+            "props": None, "page": None, "autoPlay": None, "playerConfig": None, "language": None,
+            "forId": message_id, "mime": None}
 
 
 def toast(event: Event) -> tuple[str, ToastType]:
@@ -120,6 +170,10 @@ def toast(event: Event) -> tuple[str, ToastType]:
     if len(text) > MAX_TOAST_CHARACTERS:
         text = text[: MAX_TOAST_CHARACTERS - 1] + "…"
     return text, TOAST_TYPE[event.severity]
+
+
+def _acknowledged_line(acknowledged: Acknowledged) -> str:
+    return f"*Acknowledged by {escape(acknowledged.by)} at {acknowledged.at:%Y-%m-%d %H:%M} UTC*"
 
 
 def destination(url: str) -> str:

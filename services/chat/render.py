@@ -140,16 +140,53 @@ async def _emit_extras(event: Event, step_id: str, thread: str, shown_to: str, a
     for element in notification_view.image_elements(event, image_hosts(), step_id, thread):
         await sio.emit("element", element, **where)  # the frontend replaces an element with the same id
     ackable_events.remember(event)
+    await _emit_buttons(notification_view.ack_actions(event, step_id, signer(shown_to)), acknowledged is None,
+                        **where)
+
+
+async def _emit_buttons(actions: list[dict[str, Any]], shown: bool, **where: str) -> None:
+    for action in actions:
+        # The frontend adds every action it is sent: remove first, so that showing a message again
+        # (a replay, an acknowledgement) never doubles its buttons.
+        await sio.emit("remove_action", {"id": action["id"]}, **where)
+        if shown:
+            await sio.emit("action", action, **where)
+
+
+def signer(shown_to: str) -> notification_view.Signer:
+    """Signs ack buttons shown to `shown_to` (a user id, or ANY_USER for a live broadcast)."""
 
     def sign(event_id: str, label: str) -> dict[str, str]:
         return signed_payload(ACK_KEY, event_id, shown_to, label)
 
-    for action in notification_view.ack_actions(event, step_id, sign):
-        # The frontend adds every action it is sent: remove first, so that showing a message again
-        # (a replay, an acknowledgement) never doubles its buttons.
-        await sio.emit("remove_action", {"id": action["id"]}, **where)
-        if acknowledged is None:
-            await sio.emit("action", action, **where)
+    return sign
+
+
+async def restore_extras(session: WebsocketSession, thread: dict[str, Any]) -> None:
+    """A thread resumed from history: its Herald steps get back their image and (unless acknowledged)
+    their ack buttons, which no data layer keeps. The images join the thread's elements, which the
+    frontend takes from the resumed thread (it replaces its elements with them)."""
+    if session.user is None:
+        return
+    for kept in thread.get("steps") or ():
+        elements, actions = notification_view.resumed_extras(kept, image_hosts(), signer(session.user.identifier))
+        if event_id := notification_view.step_metadata(kept).get("herald_event_id"):
+            ackable_events.remember_resumed(session.id, str(event_id), kept)
+        thread["elements"] = [*(thread.get("elements") or []), *elements]
+        await _emit_buttons(actions, True, to=session.socket_id)
+
+
+async def show_step_acknowledged(session: WebsocketSession, kept: dict[str, Any], acknowledged: Acknowledged) -> None:
+    """A step the tab got back from history, shown as acknowledged (as `show_acknowledged` does for an event)."""
+    assert session.user is not None
+    _, actions = notification_view.resumed_extras(kept, (), signer(session.user.identifier))
+    message = notification_view.acknowledged_step(kept, acknowledged)
+    ackable_events.remember_resumed(session.id, str(message["metadata"]["herald_event_id"]), message)
+    if message.get("threadId") and (data_layer := get_data_layer()):
+        context = chainlit_context(init_ws_context, session)
+        _persist(data_layer.update_step(message), str(message["metadata"]["herald_event_id"]), context)
+    await sio.emit("update_message", message, to=session.socket_id)
+    await _emit_buttons(actions, False, to=session.socket_id)
 
 
 def _toast(event: Event) -> dict[str, str]:
@@ -179,14 +216,15 @@ def chainlit_context(init: Callable[..., object], *args: Any, **kwargs: Any) -> 
     return context
 
 
-def _persist(write: Coroutine[Any, Any, Any], event: Event, context: contextvars.Context) -> None:
+def _persist(write: Coroutine[Any, Any, Any], event: Event | str, context: contextvars.Context) -> None:
     # As cl.Message.send does: the write runs beside the emit and does not delay it.
     task = asyncio.create_task(write, context=context)
     _persisting.add(task)
-    task.add_done_callback(lambda done: _persisted(done, event))
+    event_id = event if isinstance(event, str) else event.id
+    task.add_done_callback(lambda done: _persisted(done, event_id))
 
 
-def _persisted(task: asyncio.Task[Any], event: Event) -> None:
+def _persisted(task: asyncio.Task[Any], event_id: str) -> None:
     _persisting.discard(task)
     if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("writing event %s to its thread failed: %r", event.id, error)
+        log.error("writing event %s to its thread failed: %r", event_id, error)
