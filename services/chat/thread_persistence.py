@@ -23,8 +23,8 @@ async def persist_to_thread(event: Event) -> bool:
     data_layer = get_data_layer()
     target = event.target
     assert isinstance(target, UserTarget) and target.thread is not None
-    if data_layer is None:
-        return False
+    if data_layer is None or event.display == "toast":
+        return False  # a toast is never kept: it falls back to the user's tabs, as without a data layer
     thread = await data_layer.get_thread(target.thread)
     if not thread or thread.get("userIdentifier") != target.user:
         log.warning("event %s names thread %s, which %s does not own; not persisting it",

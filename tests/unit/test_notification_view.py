@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -117,3 +118,27 @@ def test_a_toast_is_one_bounded_line_of_text_typed_by_severity() -> None:
         "Backup: done in 3 min", "success")
     text, kind = view.toast(event(body="x" * 5000, severity="error"))
     assert len(text) == view.MAX_TOAST_CHARACTERS and text.endswith("…") and kind == "error"
+
+
+def test_a_step_back_from_history_gets_its_image_and_unacknowledged_buttons_back() -> None:
+    shown = event(title="Graph", image="https://img.example/g.png", actions=[{"type": "ack", "label": "Seen"}])
+
+    def sign(event_id: str, label: str) -> dict[str, str]:
+        return signed_payload(KEY, event_id, "alice", label)
+
+    live = {"id": "message-1", "threadId": "thread-1", "output": view.content(shown, HOSTS),
+            "metadata": view.metadata(shown)}
+    as_sqlite_gives_it = {**live, "metadata": json.dumps(live["metadata"])}  # JSON columns come back as text
+    for kept in (live, as_sqlite_gives_it):
+        elements, buttons = view.resumed_extras(kept, HOSTS, sign)
+        assert elements == view.image_elements(shown, HOSTS, "message-1", "thread-1")
+        assert buttons == view.ack_actions(shown, "message-1", sign)  # the same ids as when shown live
+    assert view.resumed_extras(live, (), sign)[0] == []  # the image policy holds after a reload too
+
+    by_alice = view.Acknowledged("alice", datetime(2026, 1, 2, tzinfo=UTC))
+    acknowledged = view.acknowledged_step(as_sqlite_gives_it, by_alice)
+    assert acknowledged["output"] == view.content(shown, HOSTS, by_alice)  # as if shown acknowledged live
+    assert acknowledged["metadata"]["herald_acknowledged"]["by"] == "alice"
+    assert view.resumed_extras(acknowledged, HOSTS, sign)[1] == []  # no button once acknowledged
+    assert view.resumed_extras({"id": "m", "metadata": "not json"}, HOSTS, sign) == ([], [])
+    assert view.resumed_extras({"id": "m", "metadata": {"title": "an app's own message"}}, HOSTS, sign) == ([], [])
