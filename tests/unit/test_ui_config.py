@@ -4,11 +4,16 @@ language Chainlit ships, and no raw HTML in messages."""
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from chainlit.config import FeaturesSettings, UISettings
 
+from herald.contract.events import EventRequest
+from scripts.demo_credentials import DEMO_IMAGE_HOST, make_demo_credentials, welcome
 from scripts.ui_translations import HERALD_TRANSLATIONS, ROOT, expected
 
 pytestmark = pytest.mark.unit
@@ -37,3 +42,13 @@ def test_every_language_chainlit_ships_has_a_herald_translation_without_the_disc
         assert json.loads(text)["chat"]["watermark"] == "", name
         assert "LLM" not in text, name
 
+
+
+def test_the_demo_curl_sends_a_valid_rich_event_whose_image_the_demo_shows(tmp_path: Path) -> None:
+    credentials = make_demo_credentials(tmp_path)
+    printed = welcome(credentials, "http://127.0.0.1:8001", "http://127.0.0.1:8000")
+    body = re.search(r"-d '(.*)'", printed)
+    assert body is not None
+    event = EventRequest.model_validate_json(body.group(1))
+    assert event.url and event.image and event.actions and len(event.actions) == 2
+    assert urlsplit(event.image).hostname == DEMO_IMAGE_HOST  # in ./herald up's HERALD_IMAGE_HOSTS
