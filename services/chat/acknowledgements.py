@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 import aiormq.abc
 from aio_pika.abc import AbstractChannel
 from aiormq import spec
+from chainlit import action_callback
 from chainlit.action import Action
 from chainlit.config import config as chainlit_config
 from chainlit.context import context
 from chainlit.session import WebsocketSession
-from chainlit.utils import wrap_user_function
 from pydantic import ValidationError
 
 from herald.chat import ackable_events, render
@@ -52,10 +52,11 @@ class Acknowledgements:
         self._consuming_on: aiormq.abc.AbstractChannel | None = None
 
     def install(self) -> None:
-        """Answer clicks on Herald's ack buttons (what `@cl.action_callback(ACK_ACTION)` does)."""
-        chainlit_config.code.action_callbacks[ACK_ACTION] = wrap_user_function(self.clicked)
+        """Answer clicks on Herald's ack buttons; the app's own action callbacks stay as they are."""
+        action_callback(ACK_ACTION)(self.clicked)
 
     def uninstall(self) -> None:
+        # Chainlit has no way to remove a callback: its registry is this dict (config.py, CodeSettings).
         chainlit_config.code.action_callbacks.pop(ACK_ACTION, None)
 
     async def start(self) -> None:

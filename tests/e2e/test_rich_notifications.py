@@ -169,3 +169,26 @@ async def test_an_ack_is_published_and_shown_in_the_users_other_tab_on_another_r
         assert _buttons(tab) == set()  # the ack button is gone
     await settled(publisher, other, bystander)
     assert _updates(bystander) == []
+
+
+async def test_an_ack_of_a_live_broadcast_is_shown_to_the_clicking_user_only(
+        rich_replicas: tuple[Service, Service], tabs: Tabs, publisher: Publisher,
+        acks_on_the_bus: AbstractQueue) -> None:
+    user, other = fresh_user("reader"), fresh_user("another-reader")
+    mine, also_mine = await tabs.open(rich_replicas[0], user), await tabs.open(rich_replicas[1], user)
+    theirs = await tabs.open(rich_replicas[1], other)
+    event_id = await publisher.send({"broadcast": True}, "Maintenance at noon",
+                                    actions=[{"type": "ack", "label": "Noted"}])
+    for tab in (mine, also_mine, theirs):
+        await wait_until(lambda tab=tab: event_id in tab.shown_ids() and _buttons(tab), what="the broadcast's button")
+    [button] = [action for action in mine.emitted_as("action") if action["forId"] == _shown(mine, event_id)["id"]]
+
+    answer = await mine.click(button)  # a live broadcast is everyone's: its button is signed for any user
+    assert answer.json()["response"] == "acknowledged", answer.text
+    for tab in (mine, also_mine):
+        await wait_until(lambda tab=tab: _updates(tab), what="the ack in each of the clicking user's tabs")
+        assert _shown(tab, event_id)["metadata"]["herald_acknowledged"]["by"] == user
+    [ack] = await _acks(acks_on_the_bus)
+    assert (ack["event_id"], ack["user"], ack["routing_key"]) == (event_id, user, f"ack.{user}")
+    await settled(publisher, other, theirs)
+    assert _updates(theirs) == [] and _buttons(theirs)  # the other reader still has the button
