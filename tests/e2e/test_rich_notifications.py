@@ -16,11 +16,14 @@ import httpx
 import pytest
 from aio_pika.abc import AbstractQueue
 
-from herald.chat.notification_view import escape
+from herald.chat.ack_signature import ack_key, signed_payload
+from herald.chat.acknowledgements import NOT_RECORDED
+from herald.chat.notification_view import ACK_ACTION, escape
 from herald.contract.topology import ACKS_EXCHANGE, EVERY_ACK_KEY
+from scripts.rabbitmq_node import free_port
 from tests.conftest import Keys
 from tests.support import processes
-from tests.support.chat_client import ChatTab
+from tests.support.chat_client import ChatTab, login_by_header, open_tab
 from tests.support.problems import assert_problem
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
@@ -192,3 +195,23 @@ async def test_an_ack_of_a_live_broadcast_is_shown_to_the_clicking_user_only(
     assert (ack["event_id"], ack["user"], ack["routing_key"]) == (event_id, user, f"ack.{user}")
     await settled(publisher, other, theirs)
     assert _updates(theirs) == [] and _buttons(theirs)  # the other reader still has the button
+
+
+async def test_an_ack_while_the_broker_is_away_says_so_in_the_tab_and_publishes_nothing(
+        users_file: Path, workdir: Path) -> None:
+    nowhere = f"amqp://guest:guest@127.0.0.1:{free_port()}/"  # no broker ever answers there
+    with processes.chat(nowhere, users_file, workdir, name="rich-no-broker", env={"HERALD_AUTH_MODE": "header"},
+                        ready_path="/auth/config") as chat:
+        user = fresh_user("offline")
+        tab = await open_tab(chat.url, await login_by_header(chat.url, user))
+        try:
+            # A button as the chat would have made it (signed with the replicas' shared secret).
+            payload = signed_payload(ack_key(processes.AUTH_SECRET), "tests:evt-1", user, "Seen")
+            action = {"name": ACK_ACTION, "payload": payload, "label": "Seen", "tooltip": "", "icon": None,
+                      "forId": str(uuid.uuid4()), "id": str(uuid.uuid4())}
+            answer = await tab.click(action)
+            assert answer.status_code == 200 and answer.json()["response"] == "failed", answer.text
+            await wait_until(lambda: tab.emitted_as("toast"), what="the tab to be told")
+            assert tab.emitted_as("toast") == [{"message": NOT_RECORDED, "type": "error"}]
+        finally:
+            await tab.disconnect()
