@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticSerializationError, to_json
 
 from herald.contract.json_bounds import out_of_bounds
+from herald.contract.rich_fields import TOAST_IS_TEXT_ONLY, Action, Actions, Display, HttpsUrl, HttpUrl
 
 # The wire format's version. Bump it only for a change old consumers cannot read; additive
 # optional fields keep the version.
@@ -53,23 +54,6 @@ SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 ThreadId = SessionId
 # Groups are names, and become routing-key words.
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_@+-]{1,64}$")]
-
-# Links and images a notification shows. One regular expression is the whole rule, so the OpenAPI
-# document says exactly what is accepted: a lowercase scheme, a host of letters, digits, dots and
-# hyphens (IDN hosts in punycode, no IP literals, no `user@` part that could hide the real host behind
-# a trusted name), an optional port, then printable ASCII (percent-encode the rest). Nothing else can
-# become a link target: no `javascript:` or `data:` URL can be written this way.
-MAX_URL_LENGTH = 2048
-_AFTER_SCHEME = r"://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~]*)?$"
-HttpUrl = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH, pattern=r"^https?" + _AFTER_SCHEME),
-                    Field(description="An http or https URL (printable ASCII, no user@ part).")]
-HttpsUrl = Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH, pattern=r"^https" + _AFTER_SCHEME),
-                     Field(description="An https URL (printable ASCII, no user@ part).")]
-MAX_ACTIONS = 5
-MAX_LABEL_LENGTH = 40
-Label = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_LENGTH),
-                  Field(description=f"The button's text, 1-{MAX_LABEL_LENGTH} characters.")]
-
 
 class Severity(StrEnum):
     INFO = "info"
@@ -158,34 +142,6 @@ Target = Annotated[
 ]
 
 
-class LinkAction(_Strict):
-    """A button that opens a URL."""
-
-    type: Literal["link"]
-    label: Label
-    url: HttpUrl
-
-
-class AckAction(_Strict):
-    """A button that records that the user acknowledged the event (published to herald.acks)."""
-
-    type: Literal["ack"]
-    label: Label
-
-
-Action = Annotated[LinkAction | AckAction, Field(discriminator="type")]
-Actions = Annotated[list[Action], Field(max_length=MAX_ACTIONS,
-                                        description=f"At most {MAX_ACTIONS} buttons, shown in order.")]
-Display = Literal["message", "toast"]
-# A toast is a line of text that fades: it has no room for a link, an image or a button. The JSON Schema
-# of `EventRequest._toast_is_text_only`, so that the OpenAPI document tells the truth.
-_TOAST_IS_TEXT_ONLY: dict[str, Any] = {
-    "if": {"required": ["display"], "properties": {"display": {"const": "toast"}}},
-    "then": {"properties": {"url": {"type": "null"}, "image": {"type": "null"},
-                            "actions": {"type": "null"}}},
-}
-
-
 def _body_within_limit(body: str) -> str:
     if len(body.encode()) > MAX_BODY_BYTES:
         raise ValueError(f"body is {len(body.encode())} bytes; the limit is {MAX_BODY_BYTES} bytes")
@@ -236,7 +192,7 @@ class EventRequest(_Strict):
     display: Display = Field(default="message", description='"toast": a toast of one line of text, with no url, '
                                                             'image or actions; not kept in the chat.')
 
-    model_config = ConfigDict(json_schema_extra=_TOAST_IS_TEXT_ONLY)
+    model_config = ConfigDict(json_schema_extra=TOAST_IS_TEXT_ONLY)
 
     @field_validator("display")
     @classmethod

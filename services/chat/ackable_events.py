@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from herald.chat.notification_view import Acknowledged
-from herald.contract.events import AckAction, Event
+from herald.contract.events import Event
+from herald.contract.rich_fields import AckAction
 
 MAX_EVENTS = 1024
 MAX_RESUMED_STEPS = 4096

@@ -16,16 +16,16 @@ Everything is made inert (inert_markdown.py) after it is put together, Herald's 
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from herald.chat.inert_markdown import allowed_image, make_inert
-from herald.contract.events import AckAction, Event, LinkAction, Severity
+from herald.contract.events import Event, Severity
+from herald.contract.rich_fields import AckAction, LinkAction
 
 SEVERITY_ICON = {  # Lucide icon names, all in the icon set Chainlit's frontend bundles
     Severity.INFO: "info",
@@ -72,7 +72,7 @@ def content(event: Event, image_hosts: Collection[str], acknowledged: Acknowledg
     if links:
         parts.append(" · ".join(links))
     if acknowledged is not None:
-        parts.append(_acknowledged_line(acknowledged))
+        parts.append(acknowledged_line(acknowledged))
     return make_inert("\n\n".join(parts), image_hosts)
 
 
@@ -100,7 +100,7 @@ def image_elements(event: Event, image_hosts: Collection[str], message_id: str, 
     """The image element, as `cl.Image(url=..., display="inline").to_dict()` gives it, for `message_id`."""
     if event.image is None or not shows_image(event, image_hosts):
         return []
-    return [_image_element(event.image, event.title or "image", message_id, thread_id)]
+    return [image_element(event.image, event.title or "image", message_id, thread_id)]
 
 
 def ack_actions(event: Event, message_id: str, sign: Signer) -> list[dict[str, Any]]:
@@ -108,56 +108,17 @@ def ack_actions(event: Event, message_id: str, sign: Signer) -> list[dict[str, A
     label)` (ack_signature.py) so that a click can only acknowledge what it was shown. Their ids are
     fixed per message: showing the message again replaces its buttons instead of adding more."""
     labels = [action.label for action in event.actions or () if isinstance(action, AckAction)]
-    return _ack_buttons(event.id, labels, message_id, sign)
+    return ack_buttons(event.id, labels, message_id, sign)
 
 
-def resumed_extras(step: Mapping[str, Any], image_hosts: Collection[str],
-                   sign: Signer) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The image element and the ack buttons (unless acknowledged) of a Herald step read back from a
-    thread's history, which keeps neither (only the step's metadata says what they were)."""
-    metadata = step_metadata(step)
-    event_id, message_id = metadata.get("herald_event_id"), step.get("id")
-    if not isinstance(event_id, str) or not isinstance(message_id, str):
-        return [], []
-    hosts = frozenset(host.lower() for host in image_hosts)
-    image, title = metadata.get("herald_image"), metadata.get("title")
-    elements = [_image_element(image, title if isinstance(title, str) and title else "image", message_id,
-                               str(step.get("threadId") or ""))] \
-        if isinstance(image, str) and allowed_image(image, hosts) else []
-    if metadata.get("herald_acknowledged"):
-        return elements, []
-    labels = [str(action["label"]) for action in metadata.get("herald_actions") or ()
-              if isinstance(action, dict) and action.get("type") == "ack" and isinstance(action.get("label"), str)]
-    return elements, _ack_buttons(event_id, labels, message_id, sign)
-
-
-def acknowledged_step(step: Mapping[str, Any], acknowledged: Acknowledged) -> dict[str, Any]:
-    """A step read back from history, acknowledged: the line `content` ends with, and the metadata."""
-    metadata = step_metadata(step)
-    metadata["herald_acknowledged"] = acknowledged.as_metadata()
-    return {**step, "output": f"{step.get('output') or ''}\n\n{_acknowledged_line(acknowledged)}",
-            "metadata": metadata}
-
-
-def step_metadata(step: Mapping[str, Any]) -> dict[str, Any]:
-    """A step's metadata as a dict: a data layer on SQLite hands it back as JSON text."""
-    metadata = step.get("metadata") or {}
-    if isinstance(metadata, str):
-        try:
-            metadata = json.loads(metadata)
-        except ValueError:
-            return {}
-    return dict(metadata) if isinstance(metadata, dict) else {}
-
-
-def _ack_buttons(event_id: str, labels: list[str], message_id: str, sign: Signer) -> list[dict[str, Any]]:
+def ack_buttons(event_id: str, labels: list[str], message_id: str, sign: Signer) -> list[dict[str, Any]]:
     return [{"name": ACK_ACTION, "payload": sign(event_id, label), "label": label,
              "tooltip": "Tell the sender you have seen this", "icon": "check", "forId": message_id,
              "id": _child_id(message_id, f"ack:{index}")}
             for index, label in enumerate(labels)]
 
 
-def _image_element(url: str, name: str, message_id: str, thread_id: str) -> dict[str, Any]:
+def image_element(url: str, name: str, message_id: str, thread_id: str) -> dict[str, Any]:
     return {"id": _child_id(message_id, "image"), "threadId": thread_id, "type": "image", "url": url,
             "chainlitKey": None, "name": name, "display": "inline", "objectKey": None, "size": "medium",
             "props": None, "page": None, "autoPlay": None, "playerConfig": None, "language": None,
@@ -172,7 +133,7 @@ def toast(event: Event) -> tuple[str, ToastType]:
     return text, TOAST_TYPE[event.severity]
 
 
-def _acknowledged_line(acknowledged: Acknowledged) -> str:
+def acknowledged_line(acknowledged: Acknowledged) -> str:
     return f"*Acknowledged by {escape(acknowledged.by)} at {acknowledged.at:%Y-%m-%d %H:%M} UTC*"
 
 

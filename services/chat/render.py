@@ -30,7 +30,7 @@ from chainlit.session import WebsocketSession
 from chainlit.step import StepDict
 from chainlit.utils import utc_now
 
-from herald.chat import ackable_events, notification_view
+from herald.chat import ackable_events, notification_view, resumed_view
 from herald.chat.ack_signature import ANY_USER, ack_key, signed_payload
 from herald.chat.config import image_hosts
 from herald.chat.notification_view import Acknowledged
@@ -169,8 +169,8 @@ async def restore_extras(session: WebsocketSession, thread: dict[str, Any]) -> N
     if session.user is None:
         return
     for kept in thread.get("steps") or ():
-        elements, actions = notification_view.resumed_extras(kept, image_hosts(), signer(session.user.identifier))
-        if event_id := notification_view.step_metadata(kept).get("herald_event_id"):
+        elements, actions = resumed_view.resumed_extras(kept, image_hosts(), signer(session.user.identifier))
+        if event_id := resumed_view.step_metadata(kept).get("herald_event_id"):
             ackable_events.remember_resumed(session.id, str(event_id), kept)
         thread["elements"] = [*(thread.get("elements") or []), *elements]
         await _emit_buttons(actions, True, to=session.socket_id)
@@ -179,8 +179,8 @@ async def restore_extras(session: WebsocketSession, thread: dict[str, Any]) -> N
 async def show_step_acknowledged(session: WebsocketSession, kept: dict[str, Any], acknowledged: Acknowledged) -> None:
     """A step the tab got back from history, shown as acknowledged (as `show_acknowledged` does for an event)."""
     assert session.user is not None
-    _, actions = notification_view.resumed_extras(kept, (), signer(session.user.identifier))
-    message = notification_view.acknowledged_step(kept, acknowledged)
+    _, actions = resumed_view.resumed_extras(kept, (), signer(session.user.identifier))
+    message = resumed_view.acknowledged_step(kept, acknowledged)
     ackable_events.remember_resumed(session.id, str(message["metadata"]["herald_event_id"]), message)
     if message.get("threadId") and (data_layer := get_data_layer()):
         context = chainlit_context(init_ws_context, session)

@@ -12,6 +12,7 @@ from chainlit.action import Action
 from chainlit.element import Image
 
 from herald.chat import notification_view as view
+from herald.chat import resumed_view
 from herald.chat.ack_signature import ANY_USER, ack_key, signed_payload, verified_event
 from herald.contract.events import Event, Severity
 
@@ -130,15 +131,16 @@ def test_a_step_back_from_history_gets_its_image_and_unacknowledged_buttons_back
             "metadata": view.metadata(shown)}
     as_sqlite_gives_it = {**live, "metadata": json.dumps(live["metadata"])}  # JSON columns come back as text
     for kept in (live, as_sqlite_gives_it):
-        elements, buttons = view.resumed_extras(kept, HOSTS, sign)
+        elements, buttons = resumed_view.resumed_extras(kept, HOSTS, sign)
         assert elements == view.image_elements(shown, HOSTS, "message-1", "thread-1")
         assert buttons == view.ack_actions(shown, "message-1", sign)  # the same ids as when shown live
-    assert view.resumed_extras(live, (), sign)[0] == []  # the image policy holds after a reload too
+    assert resumed_view.resumed_extras(live, (), sign)[0] == []  # the image policy holds after a reload too
 
     by_alice = view.Acknowledged("alice", datetime(2026, 1, 2, tzinfo=UTC))
-    acknowledged = view.acknowledged_step(as_sqlite_gives_it, by_alice)
+    acknowledged = resumed_view.acknowledged_step(as_sqlite_gives_it, by_alice)
     assert acknowledged["output"] == view.content(shown, HOSTS, by_alice)  # as if shown acknowledged live
     assert acknowledged["metadata"]["herald_acknowledged"]["by"] == "alice"
-    assert view.resumed_extras(acknowledged, HOSTS, sign)[1] == []  # no button once acknowledged
-    assert view.resumed_extras({"id": "m", "metadata": "not json"}, HOSTS, sign) == ([], [])
-    assert view.resumed_extras({"id": "m", "metadata": {"title": "an app's own message"}}, HOSTS, sign) == ([], [])
+    assert resumed_view.resumed_extras(acknowledged, HOSTS, sign)[1] == []  # no button once acknowledged
+    assert resumed_view.resumed_extras({"id": "m", "metadata": "not json"}, HOSTS, sign) == ([], [])
+    apps_own = {"id": "m", "metadata": {"title": "an app's own message"}}
+    assert resumed_view.resumed_extras(apps_own, HOSTS, sign) == ([], [])

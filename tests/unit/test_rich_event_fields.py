@@ -9,7 +9,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from herald.contract.events import MAX_ACTIONS, MAX_LABEL_LENGTH, MAX_URL_LENGTH, Event, EventRequest
+from herald.contract.events import Event, EventRequest
+from herald.contract.rich_fields import MAX_ACTIONS, MAX_LABEL_LENGTH, MAX_URL_LENGTH
 
 pytestmark = pytest.mark.unit
 
