@@ -4,18 +4,17 @@ next reload shows it acknowledged and without the button."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_thread_history import SCHEMA, herald_id
 from tests.support import processes
 from tests.support.chat_client import ChatTab
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user
+from tests.support.thread_history import step_metadata
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -25,10 +24,7 @@ IMAGE = "https://img.example/graph.png"
 
 @pytest.fixture(scope="module")
 def history_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[tuple[Service, Path]]:
-    database = workdir / "rich-history.sqlite3"
-    with sqlite3.connect(database) as db:
-        db.executescript(SCHEMA.read_text())
-    db.close()
+    database = workdir / "rich-history.sqlite3"  # Herald makes the tables
     with processes.chat(amqp_url, users_file, workdir, name="rich-history",
                         env={"HERALD_AUTH_MODE": "header", "HERALD_IMAGE_HOSTS": "img.example",
                              "HERALD_DATA_LAYER_URL": f"sqlite+aiosqlite:///{database}"}) as service:
@@ -36,7 +32,7 @@ def history_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iterator[tup
 
 
 def _resumed_step(tab: ChatTab, event_id: str) -> dict[str, Any]:
-    [step] = [step for step in tab.resumed[0]["steps"] if herald_id(step) == event_id]
+    [step] = [step for step in tab.resumed[0]["steps"] if step_metadata(step).get("herald_event_id") == event_id]
     return step
 
 

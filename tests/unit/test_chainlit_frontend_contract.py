@@ -2,8 +2,8 @@
 without a browser, so that a Chainlit upgrade that changes one fails here, naming it:
 - the message avatar draws `metadata.icon` as a Lucide icon, and the severity icons are in its set
   (notification_view.SEVERITY_ICON);
-- the socket events render.py emits besides `new_message` are ones the frontend listens to;
-- an action click is `POST /project/action` with the action and the session id (acknowledgements.py);
+- the socket events chainlit_tabs.py emits besides `new_message` are ones the frontend listens to;
+- an action click is `POST /project/action` with the action and the session id (chainlit_tabs.watch_acks);
 - the footer is the translation `chat.watermark` (scripts/ui_translations.py)."""
 
 from __future__ import annotations
