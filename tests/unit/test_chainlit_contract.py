@@ -229,10 +229,13 @@ async def test_the_socket_events_of_a_rich_notification_are_the_ones_chainlit_em
                                              "actions": [{"type": "ack", "label": "Seen"}]}).to_event("src")
         button = notification_view.ack_actions(event, "message", signer(b"key", "alice"))[0]
         action = cl.Action(**button)  # as Chainlit's /project/action makes it from what the browser sends back
+        assert action.payload == button["payload"], "cl.Action no longer keeps the payload it is given"
         step = render.step(event, "message", "t")
+        image = notification_view.image_element("https://img.example/a.png", "a", "message", "t")
 
         async def chainlit_calls() -> None:
             emitter = context_var.get().emitter
+            await emitter.send_element(image)  # type: ignore[arg-type]
             await action.send(for_id="message")
             await action.remove()
             await emitter.update_step(step)  # type: ignore[arg-type]
@@ -241,12 +244,14 @@ async def test_the_socket_events_of_a_rich_notification_are_the_ones_chainlit_em
         await asyncio.create_task(chainlit_calls(), context=in_session)
     finally:
         await session.delete()
-    assert [name for name, _ in sent] == ["action", "remove_action", "update_message", "toast"], \
-        f"Chainlit now emits {[name for name, _ in sent]} for an action, its removal, a step update and a toast"
-    assert sent[0][1] == button, "cl.Action.to_dict() differs from Herald's ack button (notification_view.ack_buttons)"
-    assert sent[1][1]["id"] == button["id"], "remove_action no longer names the action by its id"
-    assert sent[2][1] is step, "emitter.update_step no longer emits the step as it is"
-    assert sent[3][1] == {"message": "note", "type": "error"}, f"a toast is emitted as {sent[3][1]} now"
+    assert [name for name, _ in sent] == ["element", "action", "remove_action", "update_message", "toast"], \
+        f"Chainlit now emits {[name for name, _ in sent]} for an element, an action, its removal, a step update " \
+        "and a toast"
+    assert sent[0][1] is image, "emitter.send_element no longer emits the element as it is"
+    assert sent[1][1] == button, "cl.Action.to_dict() differs from Herald's ack button (notification_view.ack_buttons)"
+    assert sent[2][1]["id"] == button["id"], "remove_action no longer names the action by its id"
+    assert sent[3][1] is step, "emitter.update_step no longer emits the step as it is"
+    assert sent[4][1] == {"message": "note", "type": "error"}, f"a toast is emitted as {sent[4][1]} now"
 
 
 def test_an_action_click_runs_the_callback_chainlit_keeps_under_its_name() -> None:
