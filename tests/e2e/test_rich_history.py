@@ -14,7 +14,7 @@ from tests.support import processes
 from tests.support.chat_client import ChatTab
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user
-from tests.support.thread_history import step_metadata
+from tests.support.thread_history import start_thread, step_metadata
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -41,10 +41,7 @@ async def test_a_reloaded_notification_gets_its_image_and_button_back_and_its_ac
     chat, _ = history_chat
     user = fresh_user("reloader")
     first = await tabs.open(chat, user)
-    await first.say("start a conversation")  # Chainlit creates the thread on the first user message
-    await wait_until(lambda: any("You said" in step.get("output", "") for step in first.messages),
-                     what="the app's reply")
-    thread = first.messages[0]["threadId"]
+    thread = await start_thread(first)
     event_id = await publisher.send({"user": user}, "Disk 91% full", title="Disk", image=IMAGE,
                                     actions=[{"type": "ack", "label": "On it"}])
     await wait_until(lambda: event_id in first.shown_ids(), what="the event")
