@@ -39,9 +39,18 @@ def make_demo_credentials(directory: Path) -> DemoCredentials:
     return DemoCredentials(DEMO_USER, password, api_key, auth_secret, users_file, keys_file)
 
 
+# The demo's image: on a host `./herald up` allows (HERALD_IMAGE_HOSTS), a stable file on Wikimedia.
+DEMO_IMAGE_HOST = "upload.wikimedia.org"
+DEMO_IMAGE = (f"https://{DEMO_IMAGE_HOST}/wikipedia/commons/thumb/4/47/PNG_transparency_demonstration_1.png/"
+              "280px-PNG_transparency_demonstration_1.png")
+
+
 def welcome(credentials: DemoCredentials, chat_url: str, notifier_url: str) -> str:
+    docs = f"{notifier_url}/docs"
     event = json.dumps({"target": {"user": credentials.user}, "title": "Hello from Herald",
-                        "body": "It **works**.", "severity": "success"})
+                        "body": "It **works**.", "severity": "success", "url": docs, "image": DEMO_IMAGE,
+                        "actions": [{"type": "link", "label": "API docs", "url": docs},
+                                    {"type": "ack", "label": "Got it"}]})
     return f"""
 Herald is up.
   Chat:      {chat_url}   (log in as {credentials.user} / {credentials.password})

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from herald.contract.logs import mask_url_passwords
-from scripts.demo_credentials import make_demo_credentials, welcome
+from scripts.demo_credentials import DEMO_IMAGE_HOST, make_demo_credentials, welcome
 from scripts.rabbitmq_node import BrokerUnavailable, RabbitMQNode, free_port, start_node
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +91,8 @@ def main() -> None:
         # Thread history beside the rest of the demo's state; HERALD_DATA_LAYER_URL names another database.
         "HERALD_DATA_LAYER_URL": os.environ.get("HERALD_DATA_LAYER_URL",
                                                 f"sqlite+aiosqlite:///{VAR.resolve() / 'herald-history.sqlite3'}"),
+        # The demo event's image shows (an operator's own HERALD_IMAGE_HOSTS wins).
+        "HERALD_IMAGE_HOSTS": os.environ.get("HERALD_IMAGE_HOSTS", DEMO_IMAGE_HOST),
     }
     notifier = spawn("notifier", [sys.executable, "-m", "herald.notifier", "--host", args.host,
                                   "--port", str(args.notifier_port)], env)

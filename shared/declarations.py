@@ -11,14 +11,17 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from pamqp.common import FieldTable
 
 from herald.contract.topology import (
+    ACKS_EXCHANGE,
     BROADCAST_KEY,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     EVENTS_EXCHANGE,
+    EVERY_ACK_KEY,
     PERSISTENT_BROADCAST_KEY,
     SESSIONS_EXCHANGE,
     InboxArguments,
     inbox_queue_name,
+    replica_acks_queue_name,
     replica_queue_name,
     user_routing_key,
 )
@@ -29,6 +32,7 @@ async def declare_exchanges(channel: AbstractChannel) -> AbstractExchange:
     events = await channel.declare_exchange(EVENTS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
     await channel.declare_exchange(SESSIONS_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
     dead = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True)
+    await channel.declare_exchange(ACKS_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
     dead_letters = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "classic"})
     await dead_letters.bind(dead)
     return events
@@ -69,4 +73,12 @@ async def declare_replica_queue(channel: AbstractChannel, replica: str) -> Abstr
     the replica declares it again after a reconnect."""
     queue = await declare_queue(channel, replica_queue_name(replica), {"x-queue-type": "classic"}, exclusive=True)
     await queue.bind(EVENTS_EXCHANGE, routing_key=BROADCAST_KEY)
+    return queue
+
+
+async def declare_replica_acks_queue(channel: AbstractChannel, replica: str) -> AbstractQueue:
+    """A chat replica's queue of acknowledgements (shared/acks.py), to show each in the user's tabs here:
+    like its queue of live broadcasts, it lives and dies with the replica's connection."""
+    queue = await declare_queue(channel, replica_acks_queue_name(replica), {"x-queue-type": "classic"}, exclusive=True)
+    await queue.bind(ACKS_EXCHANGE, routing_key=EVERY_ACK_KEY)
     return queue

@@ -20,11 +20,14 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticSerializationError, to_json
 
 from herald.contract.json_bounds import out_of_bounds
+from herald.contract.rich_fields import TOAST_IS_TEXT_ONLY, Action, Actions, Display, HttpsUrl, HttpUrl
 
 # The wire format's version. Bump it only for a change old consumers cannot read; additive
 # optional fields keep the version.
@@ -51,7 +54,6 @@ SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 ThreadId = SessionId
 # Groups are names, and become routing-key words.
 GroupId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_@+-]{1,64}$")]
-
 
 class Severity(StrEnum):
     INFO = "info"
@@ -183,6 +185,24 @@ class EventRequest(_Strict):
     severity: Severity = Severity.INFO
     ttl_seconds: Annotated[int, Field(gt=0, le=30 * 24 * 3600)] | None = None
     data: Data | None = None
+    url: HttpUrl | None = Field(default=None, description="Shown as a link: the title links to it.")
+    image: HttpsUrl | None = Field(default=None, description="Shown as an image under the body (from the chat's "
+                                                             "HERALD_IMAGE_HOSTS; else as a link).")
+    actions: Actions | None = None
+    display: Display = Field(default="message", description='"toast": a toast of one line of text, with no url, '
+                                                            'image or actions; not kept in the chat.')
+
+    model_config = ConfigDict(json_schema_extra=TOAST_IS_TEXT_ONLY)
+
+    @field_validator("display")
+    @classmethod
+    def _toast_is_text_only(cls, display: Display, info: ValidationInfo) -> Display:
+        # A field validator (on the last field, so the others are in `info.data`): the 422 names `display`.
+        if display == "toast":
+            for field in ("url", "image", "actions"):
+                if info.data.get(field) is not None:
+                    raise ValueError(f'a "toast" shows text only: drop "{field}", or use "display": "message"')
+        return display
 
     def to_event(self, source: str, now: datetime | None = None) -> Event:
         return Event(
@@ -193,6 +213,10 @@ class EventRequest(_Strict):
             severity=self.severity,
             ttl_seconds=self.ttl_seconds,
             data=self.data,
+            url=self.url,
+            image=self.image,
+            actions=self.actions,
+            display=None if self.display == "message" else self.display,
             source=source,
             created_at=now or datetime.now(UTC),
         )
@@ -211,6 +235,10 @@ class Event(_Strict):
     created_at: datetime
     ttl_seconds: int | None = None
     data: dict[str, Any] | None = None
+    url: str | None = None
+    image: str | None = None
+    actions: list[Action] | None = None
+    display: Display | None = None  # None is a message; left out on the wire, as every other default here
 
     def to_wire(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()

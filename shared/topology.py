@@ -15,6 +15,9 @@ shared/declarations.py declares it on a channel (the only part that talks to the
   that session, which renders it.
 - Rejected and expired inbox events go to DEAD_LETTER_EXCHANGE and wait in DEAD_LETTER_QUEUE;
   expired or orphaned session-queue events fall back into the owner's inbox.
+- A chat user's click on an ack button is published to ACKS_EXCHANGE (topic) with `ack.<U>`
+  (shared/acks.py). Each chat replica binds an exclusive queue with `ack.#`, to show it in U's tabs;
+  outside systems bind their own.
 - Settings every process must share are recorded in one stream each (`agreed_setting_queue_name`).
 """
 
@@ -32,6 +35,8 @@ EVENTS_EXCHANGE = "herald.events"
 SESSIONS_EXCHANGE = "herald.sessions"
 DEAD_LETTER_EXCHANGE = "herald.dead"
 DEAD_LETTER_QUEUE = "herald.dead-letters"
+ACKS_EXCHANGE = "herald.acks"
+EVERY_ACK_KEY = "ack.#"
 # Leases of tabs whose replica died (services/chat/tab_leases.py); every chat replica consumes it.
 ORPHANED_TABS_QUEUE = "herald.orphaned-tabs"
 
@@ -45,6 +50,10 @@ RELAYED_FOR_HEADER = "x-herald-relayed-for"
 
 def user_routing_key(user: str) -> str:
     return f"user.{user}"
+
+
+def ack_routing_key(user: str) -> str:
+    return f"ack.{user}"
 
 
 def group_routing_key(group: str) -> str:
@@ -185,3 +194,7 @@ def session_queue_arguments(user: str, session_timeout_seconds: int) -> FieldTab
         "x-dead-letter-exchange": EVENTS_EXCHANGE,
         "x-dead-letter-routing-key": user_routing_key(user),
     }
+
+
+def replica_acks_queue_name(replica: str) -> str:
+    return f"herald.acks.replica.{replica}"

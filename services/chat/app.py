@@ -9,6 +9,7 @@ from pathlib import Path
 
 import chainlit as cl
 
+from herald.chat import restore_notifications
 from herald.chat.config import ChatSettings
 from herald.chat.delivery import attach, is_live, wait_live
 from herald.chat.login import install_login
@@ -50,7 +51,9 @@ if settings.data_layer_url:  # thread history, by default in SQLite (HERALD_DATA
 
     @cl.on_chat_resume
     async def resume(thread: ThreadDict) -> None:
-        pass  # Chainlit replays the thread's messages, Herald's persisted ones among them
+        # Chainlit replays the thread's messages, Herald's persisted ones among them; Herald gives them
+        # back their images and ack buttons, which history does not keep.
+        await restore_notifications(thread)
 
 
 async def notice_while_delayed() -> None:

@@ -28,6 +28,21 @@ Private or internal names, and why Herald touches them:
 - `chainlit.server.app.router.lifespan_context`: swapped so Herald runs inside Chainlit's server
   lifespan under `chainlit run` (`run_within_chainlit`).
 - `socketio.exceptions.ConnectionRefusedError`: how a connect handler refuses a socket.
+- Rich notifications (notification_view.py says what they look like), emitted after the message as
+  `cl.Message.send()` emits its elements and actions: the socket events `element` (an image, as
+  `cl.Image.to_dict()`), `action` (an ack button, as `cl.Action.to_dict()`), `remove_action` (the
+  frontend adds every action it is sent, so a message shown again first loses its buttons),
+  `update_message` (a message shown acknowledged, merged into the one the frontend has, as
+  `emitter.update_step` does) and `toast` (`{"message", "type"}`, as `emitter.send_toast` does); the
+  data layer's `update_step`, for an acknowledged message in a thread.
+- `chainlit.action_callback(name)` and `config.code.action_callbacks`: Herald answers its own action
+  (`herald_ack`) beside the app's callbacks; Chainlit has no call to remove one, so `watch_acks` pops it
+  from that dict. A click is `POST /project/action` (Chainlit's server.py), which runs the callback in
+  the clicking session's context (`chainlit.context.context.session`) with a `chainlit.action.Action`
+  whose `payload` the browser sent back.
+- A thread resumed from history: Chainlit's `connection_successful` handler calls the app's
+  `on_chat_resume(thread)` and then sends the thread's `elements` to the frontend, which replaces its
+  element list with them; `restore_notifications` adds Herald's images there.
 The proof that a tab read an emit reads python-engineio's internals, in its own adapter (socket_liveness.py).
 """
 
@@ -38,8 +53,11 @@ import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from chainlit import action_callback
+from chainlit.action import Action
 from chainlit.config import config as chainlit_config
 from chainlit.context import context as chainlit_context
 from chainlit.context import init_http_context, init_ws_context
@@ -50,11 +68,14 @@ from chainlit.session import WebsocketSession
 from fastapi import FastAPI
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from herald.chat import render, socket_liveness
+from herald.chat import notification_view, render, resumed_view, socket_liveness
+from herald.chat.ack_signature import ANY_USER, signer
+from herald.chat.config import image_hosts
+from herald.chat.notification_view import ACK_ACTION, Acknowledged, ToastType
 from herald.chat.render import Step
 from herald.chat.routing import is_live_broadcast
 from herald.chat.tab_ids import TabRefused, refusal_reason
-from herald.chat.tabs import OnProof, Tab, TabCallback
+from herald.chat.tabs import AckClick, ClickAnswer, OnAckClick, OnProof, OnResumed, Tab, TabCallback
 from herald.contract.events import Event
 
 log = logging.getLogger(__name__)
@@ -66,13 +87,19 @@ NO_THREAD = ""  # the thread of a live broadcast's step: it belongs to none
 NAMESPACE = "/"
 # The loggers Chainlit's server logs through, with handlers of their own under `chainlit run`.
 SERVER_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
+# The running tabs, for `restore_notifications`, which the app calls in its `on_chat_resume`: set only
+# while Chainlit's `connection_successful` handler runs (wrapped by `watch`), which calls that hook.
+_RESUMING: ContextVar[ChainlitTabs] = ContextVar("herald_resuming")
 
 
 class ChainlitTabs:
-    """Tabs (tabs.py) on Chainlit's socket.io server in this process; one per running delivery."""
+    """Tabs (tabs.py) on Chainlit's socket.io server in this process; one per running delivery.
+    `ack_key` signs ack buttons (ack_signature.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ack_key: bytes) -> None:
         self._persisting: set[asyncio.Task[Any]] = set()  # data layer writes in flight (the loop keeps weak refs)
+        self._ack_key = ack_key
+        self._on_resumed: OnResumed | None = None
         socket_liveness.install()
 
     def watch(self, on_connected: TabCallback, on_disconnected: TabCallback) -> Callable[[], None]:
@@ -88,7 +115,11 @@ class ChainlitTabs:
             return await chainlit_connect(sid, environ, auth)
 
         async def connection_successful(sid: str) -> Any:
-            result = await chainlit_connected(sid)
+            resuming = _RESUMING.set(self)
+            try:
+                result = await chainlit_connected(sid)
+            finally:
+                _RESUMING.reset(resuming)
             if (tab := _tab(WebsocketSession.get(sid))) is not None:
                 try:
                     await on_connected(tab)
@@ -118,19 +149,89 @@ class ChainlitTabs:
         session = WebsocketSession.get_by_id(session_id)
         return session is not None and bool(sio.manager.is_connected(session.socket_id, NAMESPACE))
 
-    async def show(self, session_id: str, event: Event) -> None:
-        """A live broadcast shown again here (a replay) keeps the id it had in every tab, and no thread."""
-        session = WebsocketSession.get_by_id(session_id)
-        if session is None:
-            raise LookupError(f"Chainlit has no session {session_id}")
+    async def show(self, session_id: str, event: Event, acknowledged: Acknowledged | None = None) -> None:
+        """A live broadcast shown again here (a replay) keeps the id it had in every tab, and no thread.
+        A toast is only shown: it has no message to keep."""
+        session = _session(session_id)
+        if event.display == "toast":
+            await sio.emit("toast", _toast(*notification_view.toast(event)), to=session.socket_id)
+            return
         live = is_live_broadcast(event)
         thread = NO_THREAD if live else session.thread_id
-        message = await _renamed(render.step(event, render.message_id(event, None if live else session.id), thread))
+        step_id = render.message_id(event, None if live else session.id)
+        message = await _renamed(render.step(event, step_id, thread, acknowledged))
         if thread and (data_layer := get_data_layer()):
             # In the session's Chainlit context, as send() would; the thread is started if the user has not.
-            self._persist(keep_in_thread(data_layer, session, dict(message), event), event,
+            self._persist(keep_in_thread(data_layer, session, dict(message), event), event.id,
                           _context(init_ws_context, session))
         await sio.emit("new_message", message, to=session.socket_id)  # what session.emit does
+        shown_to = session.user.identifier if session.user and not live else ANY_USER
+        await self._emit_extras(event, step_id, thread, shown_to, acknowledged is None, to=session.socket_id)
+
+    async def show_acknowledged(self, session_id: str, event: Event, acknowledged: Acknowledged) -> None:
+        session = _session(session_id)
+        live = is_live_broadcast(event)
+        thread = NO_THREAD if live else session.thread_id
+        step_id = render.message_id(event, None if live else session.id)
+        message = await _renamed(render.step(event, step_id, thread, acknowledged))
+        if thread and (data_layer := get_data_layer()):
+            self._persist(data_layer.update_step(dict(message)), event.id, _context(init_ws_context, session))
+        await sio.emit("update_message", message, to=session.socket_id)  # what emitter.update_step does
+        await self._emit_extras(event, step_id, thread, ANY_USER, False, to=session.socket_id)
+
+    async def show_step_acknowledged(self, session_id: str, kept: Step, acknowledged: Acknowledged) -> None:
+        session = _session(session_id)
+        _, actions = resumed_view.resumed_extras(kept, (), signer(self._ack_key, ANY_USER))  # only their ids
+        message = resumed_view.acknowledged_step(kept, acknowledged)
+        if message.get("threadId") and (data_layer := get_data_layer()):
+            self._persist(data_layer.update_step(message), str(message["metadata"].get("herald_event_id")),
+                          _context(init_ws_context, session))
+        await sio.emit("update_message", message, to=session.socket_id)
+        await _emit_buttons(actions, False, to=session.socket_id)
+
+    async def toast(self, session_id: str, text: str, kind: ToastType) -> None:
+        if (session := WebsocketSession.get_by_id(session_id)) is not None:
+            await sio.emit("toast", _toast(text, kind), to=session.socket_id)
+
+    def watch_acks(self, on_click: OnAckClick, on_resumed: OnResumed) -> Callable[[], None]:
+        async def clicked(action: Action) -> ClickAnswer:
+            session = chainlit_context.session  # the clicking tab's (Chainlit's /project/action sets it)
+            user = session.user.identifier if session.user else None
+            return await on_click(AckClick(session.id, user, session.thread_id or None, action.payload))
+
+        action_callback(ACK_ACTION)(clicked)
+        self._on_resumed = on_resumed
+
+        def stop() -> None:
+            chainlit_config.code.action_callbacks.pop(ACK_ACTION, None)
+            self._on_resumed = None
+
+        return stop
+
+    async def restore(self, session: WebsocketSession, thread: dict[str, Any]) -> None:
+        """A thread resumed from history: its Herald steps get back their image and (unless acknowledged)
+        their ack buttons, which no data layer keeps. The images join the thread's elements, which the
+        frontend takes from the resumed thread (it replaces its elements with them)."""
+        if session.user is None:
+            return
+        sign = signer(self._ack_key, session.user.identifier)
+        for kept in thread.get("steps") or ():
+            elements, actions = resumed_view.resumed_extras(kept, image_hosts(), sign)
+            event_id = resumed_view.step_metadata(kept).get("herald_event_id")
+            if event_id and self._on_resumed is not None:
+                self._on_resumed(session.id, str(event_id), kept)
+            thread["elements"] = [*(thread.get("elements") or []), *elements]
+            await _emit_buttons(actions, True, to=session.socket_id)
+
+    async def _emit_extras(self, event: Event, step_id: str, thread: str, shown_to: str, with_buttons: bool,
+                           **where: str) -> None:
+        """The message's image element and ack buttons, as `cl.Message.send()` emits its elements and actions.
+        The image is not written to the data layer: Chainlit's SQLAlchemy layer would fetch its URL from
+        the server (its `create_element`); its URL is kept in the step's metadata instead."""
+        for element in notification_view.image_elements(event, image_hosts(), step_id, thread):
+            await sio.emit("element", element, **where)  # the frontend replaces an element with the same id
+        actions = notification_view.ack_actions(event, step_id, signer(self._ack_key, shown_to))
+        await _emit_buttons(actions, with_buttons, **where)
 
     def emitted(self, socket: str, on_proof: OnProof) -> Coroutine[Any, Any, int | None]:
         # socket_liveness's coroutine itself, not one awaiting it: a broadcast calls this once per tab.
@@ -144,8 +245,13 @@ class ChainlitTabs:
             await sio.enter_room(session.socket_id, BROADCAST_ROOM)
 
     async def show_to_all(self, event: Event) -> None:
-        message = await _renamed(render.step(event, render.message_id(event, None), NO_THREAD))
+        if event.display == "toast":
+            await sio.emit("toast", _toast(*notification_view.toast(event)), room=BROADCAST_ROOM)
+            return
+        step_id = render.message_id(event, None)
+        message = await _renamed(render.step(event, step_id, NO_THREAD))
         await sio.emit("new_message", message, room=BROADCAST_ROOM)
+        await self._emit_extras(event, step_id, NO_THREAD, ANY_USER, True, room=BROADCAST_ROOM)
 
     @property
     def keeps_threads(self) -> bool:
@@ -164,16 +270,33 @@ class ChainlitTabs:
         await asyncio.create_task(data_layer.create_step(dict(step)),
                                   context=_context(init_http_context, thread_id=thread_id))
 
-    def _persist(self, write: Coroutine[Any, Any, Any], event: Event, context: contextvars.Context) -> None:
+    def _persist(self, write: Coroutine[Any, Any, Any], event_id: str, context: contextvars.Context) -> None:
         # As cl.Message.send does: the write runs beside the emit and does not delay it.
         task = asyncio.create_task(write, context=context)
         self._persisting.add(task)
-        task.add_done_callback(lambda done: self._persisted(done, event))
+        task.add_done_callback(lambda done: self._persisted(done, event_id))
 
-    def _persisted(self, task: asyncio.Task[Any], event: Event) -> None:
+    def _persisted(self, task: asyncio.Task[Any], event_id: str) -> None:
         self._persisting.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("writing event %s to its thread failed: %r", event.id, error)
+            log.error("writing event %s to its thread failed: %r", event_id, error)
+
+
+async def restore_notifications(thread: Any) -> None:
+    """Call in the app's `@cl.on_chat_resume`, with the thread it was given (this adds the images to
+    it): Chainlit's data layers keep a message's text and metadata but not its action buttons, and
+    Herald does not write its images there. The thread's Herald messages get back their image and,
+    unless acknowledged, their ack buttons; a click on one is shown as acknowledged in this tab too.
+
+        @cl.on_chat_resume
+        async def resume(thread: ThreadDict) -> None:
+            await restore_notifications(thread)
+
+    Does nothing while Herald's delivery does not run."""
+    tabs = _RESUMING.get(None)
+    session = chainlit_context.session
+    if tabs is not None and isinstance(session, WebsocketSession):  # a resume always comes through a socket
+        await tabs.restore(session, thread)
 
 
 async def keep_in_thread(data_layer: BaseDataLayer, session: WebsocketSession, step: dict[str, Any],
@@ -184,6 +307,26 @@ async def keep_in_thread(data_layer: BaseDataLayer, session: WebsocketSession, s
         session.has_first_interaction = True  # before any await: the next event's write must not start it again
         await chainlit_context.emitter.init_thread(render.thread_name(event))
     await data_layer.create_step(step)
+
+
+def _session(session_id: str) -> WebsocketSession:
+    session: WebsocketSession | None = WebsocketSession.get_by_id(session_id)
+    if session is None:
+        raise LookupError(f"Chainlit has no session {session_id}")
+    return session
+
+
+async def _emit_buttons(actions: list[dict[str, Any]], shown: bool, **where: str) -> None:
+    for action in actions:
+        # The frontend adds every action it is sent: remove first, so that showing a message again
+        # (a replay, an acknowledgement) never doubles its buttons.
+        await sio.emit("remove_action", {"id": action["id"]}, **where)
+        if shown:
+            await sio.emit("action", action, **where)
+
+
+def _toast(text: str, kind: ToastType) -> dict[str, str]:
+    return {"message": text, "type": kind}  # what emitter.send_toast emits
 
 
 def _tab(session: WebsocketSession | None) -> Tab | None:

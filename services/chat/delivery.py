@@ -19,11 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from herald.chat import health, liveness
-from herald.chat.chainlit_tabs import SERVER_LOGGERS, ChainlitTabs, run_within_chainlit, session_timeout
+from herald.chat.ack_signature import ack_key
+from herald.chat.chainlit_tabs import (
+    SERVER_LOGGERS,
+    ChainlitTabs,
+    restore_notifications,
+    run_within_chainlit,
+    session_timeout,
+)
 from herald.chat.config import ChatSettings
 from herald.chat.replica import Replica
 from herald.contract.broker_link import BrokerLink
@@ -32,6 +41,7 @@ from herald.contract.logs import mask_secrets_in
 log = logging.getLogger("herald.chat")
 
 is_live, wait_live = liveness.is_live, liveness.wait_live  # for the app: is Herald delivering right now?
+__all__ = ["attach", "is_live", "restore_notifications", "running", "wait_live"]  # what an app calls
 
 
 @asynccontextmanager
@@ -41,9 +51,13 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Replica
     for logger in SERVER_LOGGERS:
         mask_secrets_in(logging.getLogger(logger))
     link = BrokerLink(settings.amqp_url, "herald-chat")
-    tabs = ChainlitTabs()
-    replica = Replica(settings, link, tabs, timeout)
+    # Every replica signs ack buttons with the secret they share for logins, so a button works on any of
+    # them and after a restart; without one (no login), with a key of this process's own.
+    key = ack_key(os.environ.get("CHAINLIT_AUTH_SECRET") or secrets.token_hex(32))
+    tabs = ChainlitTabs(key)
+    replica = Replica(settings, link, tabs, timeout, key)
     stop_watching = tabs.watch(replica.on_connected, replica.on_disconnected)
+    stop_acks = tabs.watch_acks(replica.acks.clicked, replica.acks.resumed)
     # In the background: the app serves while the broker is away, and tabs are taken up when it comes.
     link.start()
     sweeping = asyncio.create_task(_sweep_forever(replica, max(1.0, min(30.0, timeout / 4))))
@@ -54,6 +68,7 @@ async def running(settings: ChatSettings | None = None) -> AsyncIterator[Replica
     finally:
         liveness.running_now(None)
         sweeping.cancel()
+        stop_acks()
         stop_watching()
         await replica.close()
         await link.close()

@@ -18,30 +18,22 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from herald.chat import notification_view
 from herald.chat.config import image_hosts
-from herald.chat.inert_markdown import make_inert
-from herald.contract.events import Event, Severity
+from herald.chat.notification_view import Acknowledged
+from herald.contract.events import Event
 
-SEVERITY_BADGE = {
-    Severity.INFO: "ℹ️",  # noqa: RUF001 (the emoji is meant)
-    Severity.SUCCESS: "✅",
-    Severity.WARNING: "⚠️",
-    Severity.ERROR: "🛑",
-}
 # A step: the dict Chainlit's `StepDict` describes (Herald's own name, so no Chainlit type leaves the adapter).
 Step = dict[str, Any]
 
 
-def message_content(event: Event) -> str:
-    """Markdown with the severity and the title on top, then the body; links and images made inert."""
-    severity = event.severity.value.capitalize()
-    heading = f"{severity} · {event.title}" if event.title else severity
-    return make_inert(f"{SEVERITY_BADGE[event.severity]} **{heading}**\n\n{event.body}", image_hosts())
+def message_content(event: Event, acknowledged: Acknowledged | None = None) -> str:
+    """Markdown with the severity and the title on top, then the body and links (notification_view.py)."""
+    return notification_view.content(event, image_hosts(), acknowledged)
 
 
-def message_metadata(event: Event) -> dict[str, object]:
-    return {"herald_event_id": event.id, "severity": event.severity.value, "title": event.title,
-            "source": event.source, "data": event.data}
+def message_metadata(event: Event, acknowledged: Acknowledged | None = None) -> dict[str, object]:
+    return notification_view.metadata(event, acknowledged)
 
 
 def message_id(event: Event, scope: str | None) -> str:
@@ -52,9 +44,10 @@ def message_id(event: Event, scope: str | None) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"herald:{scope}:{event.id}" if scope else f"herald:{event.id}"))
 
 
-def step(event: Event, step_id: str, thread_id: str) -> Step:
+def step(event: Event, step_id: str, thread_id: str, acknowledged: Acknowledged | None = None) -> Step:
     """The step `cl.Message(content, author=event.source, metadata=...).to_dict()` would give."""
-    return assistant_step(step_id, thread_id, message_content(event), event.source, message_metadata(event))
+    return assistant_step(step_id, thread_id, message_content(event, acknowledged), event.source,
+                          message_metadata(event, acknowledged))
 
 
 def assistant_step(step_id: str, thread_id: str, output: str, author: str, metadata: dict[str, Any]) -> Step:

@@ -20,6 +20,8 @@ from functools import partial
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
+from herald.chat.ackable_events import AckableEvents
+from herald.chat.acknowledgements import Acknowledgements
 from herald.chat.broadcasts import ReplicaBroadcasts
 from herald.chat.config import ChatSettings
 from herald.chat.dead_letters import DeadLetters
@@ -47,7 +49,8 @@ TAKE_UP_RETRY_SECONDS = 5.0
 
 
 class Replica:
-    def __init__(self, settings: ChatSettings, link: BrokerLink, tabs: Tabs, session_timeout: int) -> None:
+    def __init__(self, settings: ChatSettings, link: BrokerLink, tabs: Tabs, session_timeout: int,
+                 ack_key: bytes) -> None:
         has_data_layer = tabs.keeps_threads
         self.settings = settings
         self._tabs = tabs
@@ -65,10 +68,13 @@ class Replica:
         self._dead_letters = DeadLetters(publisher)
         self._sessions = SessionQueues(connection, self._consuming, session_timeout, has_data_layer,
                                       self._dead_letters)
-        self._show = TabShowing(self.registry, tabs, publisher, settings.render_attempts)
+        self.ackable = AckableEvents()  # the events with ack buttons this replica showed: they go with it
+        self._show = TabShowing(self.registry, tabs, publisher, settings.render_attempts, self.ackable)
         self._relay = InboxRelay(publisher, partial(persist_to_thread, tabs) if has_data_layer else None,
                                  self._show.show_here, self._show.proven_here)
         self._replica = uuid.uuid4().hex
+        self.acks = Acknowledgements(self.registry, tabs, self.ackable, ack_key, publisher, self._consuming,
+                                     self._replica)
         self._broadcasts = EventConsumer(self._consuming, replica_queue_name(self._replica),
                                          ReplicaBroadcasts(tabs, self._show.shown_to_all).handle, self._dead_letters)
         self._locks = UserLocks()
@@ -127,6 +133,7 @@ class Replica:
         await declare_exchanges(self._consuming)
         await declare_replica_queue(self._consuming, self._replica)  # exclusive: gone with the connection
         await self._broadcasts.start()
+        await self.acks.start()
         for session_id in list(self._departures_owed):
             record = self.registry.get(session_id)
             if record is not None and not record.connected:

@@ -20,6 +20,7 @@ from aiormq import spec
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp.common import FieldTable
 
+from herald.chat.ackable_events import AckableEvents
 from herald.chat.inbox_relay import REQUEUE_DELAY_SECONDS
 from herald.chat.routing import SessionDecision, decide_session, is_live_broadcast
 from herald.chat.session_registry import SessionRecord, SessionRegistry
@@ -34,9 +35,10 @@ log = logging.getLogger(__name__)
 
 class TabShowing:
     def __init__(self, registry: SessionRegistry, tabs: Tabs, publisher: ConfirmedPublisher,
-                 render_attempts: int) -> None:
+                 render_attempts: int, ackable: AckableEvents) -> None:
         self._registry = registry
         self._tabs = tabs
+        self._ackable = ackable  # events with ack buttons, kept to show an acknowledgement of them
         self._publisher = publisher
         self._render_attempts = render_attempts
         self._failures: dict[str, int] = {}
@@ -82,6 +84,7 @@ class TabShowing:
 
     async def shown_to_all(self, event: Event, size: int) -> None:
         """A live broadcast was emitted to every connected tab here: each waits for its proof."""
+        self._ackable.remember(event)
         for record in self._registry.sessions():
             socket = self._tabs.socket(record.id) if record.connected else None
             if socket is not None:
@@ -102,8 +105,10 @@ class TabShowing:
 
     async def _show(self, record: SessionRecord, event: Event, size: int,
                     message: AbstractIncomingMessage | None) -> bool:
+        self._ackable.remember(event)
         try:
-            await self._tabs.show(record.id, event)
+            # Shown again (a replay, a redelivery), an event the user acknowledged stays acknowledged.
+            await self._tabs.show(record.id, event, self._ackable.acknowledged_by(event.id, record.user))
         except Exception:
             log.exception("rendering event %s in session %s failed", event.id, record.id)
             return False

@@ -15,6 +15,10 @@ What the port promises, and what delivery builds on:
   with one rendering for all of them; each tab's proof is then asked for with `emitted`;
 - `watch` reports connects after the channel has set the tab up and disconnects before it may forget
   it. `on_connected` raising TabRefused (tab_ids.py) makes the channel close the tab.
+- Ack buttons (acknowledgements.py): a shown event's ack buttons are signed for the user they were
+  shown to (ack_signature.py, with the key the channel was given); `watch_acks` reports each click as
+  an `AckClick`, whose payload is what the browser sent back, unchecked; a tab that got a thread back
+  from history reports each of its Herald steps (`on_resumed`), so that an ack can be shown there too.
 
 A second channel (email, Slack, an outgoing webhook) plugs in as another implementation of `Tabs`:
 its "tab" is whatever one recipient endpoint is (a mailbox, a Slack DM, a webhook URL of a user), its
@@ -29,11 +33,28 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
+from herald.chat.notification_view import Acknowledged, ToastType
+from herald.chat.render import Step
 from herald.contract.events import Event
 
 OnProof = Callable[[int], None]  # called with the number of the socket's answers so far
+ClickAnswer = Literal["acknowledged", "refused", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class AckClick:
+    """A click on an ack button, in the tab it was made in."""
+
+    session_id: str
+    user: str | None  # None: the tab has no logged-in user
+    thread_id: str | None
+    payload: Any  # the button's payload as the browser sent it back: unchecked
+
+
+OnAckClick = Callable[[AckClick], Awaitable[ClickAnswer]]
+OnResumed = Callable[[str, str, Step], None]  # (session id, event id, the step read back from history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +82,29 @@ class Tabs(Protocol):
         """Connected right now. The channel keeps a dropped session a while, and shows to it vanish."""
         ...
 
-    async def show(self, session_id: str, event: Event) -> None:
+    async def show(self, session_id: str, event: Event, acknowledged: Acknowledged | None = None) -> None:
         """Show the event in the tab (and write it to the tab's thread when threads are kept); raises
-        when rendering fails. The same event shown again updates the tab's message in place."""
+        when rendering fails. The same event shown again updates the tab's message in place. With its ack
+        buttons, signed for the tab's user, unless `acknowledged`; a toast is shown and never kept."""
+        ...
+
+    async def show_acknowledged(self, session_id: str, event: Event, acknowledged: Acknowledged) -> None:
+        """Show an event the tab shows again, acknowledged and without its ack buttons, in place; and
+        write that to the tab's thread."""
+        ...
+
+    async def show_step_acknowledged(self, session_id: str, kept: Step, acknowledged: Acknowledged) -> None:
+        """As `show_acknowledged`, for a step the tab got back from history (`on_resumed`)."""
+        ...
+
+    async def toast(self, session_id: str, text: str, kind: ToastType) -> None:
+        """A passing note in the tab; never kept."""
+        ...
+
+    def watch_acks(self, on_click: OnAckClick, on_resumed: OnResumed) -> Callable[[], None]:
+        """Answer clicks on Herald's ack buttons with `on_click`, and report each Herald step of a
+        thread a tab got back from history (whose ack buttons the channel shows again); return what
+        stops it."""
         ...
 
     async def emitted(self, socket: str, on_proof: OnProof) -> int | None:
@@ -76,7 +117,8 @@ class Tabs(Protocol):
         ...
 
     async def show_to_all(self, event: Event) -> None:
-        """Show a live broadcast to every live tab that joined: one rendering for all of them."""
+        """Show a live broadcast to every live tab that joined: one rendering for all of them; its ack
+        buttons may be clicked by any reader."""
         ...
 
     @property

@@ -19,8 +19,8 @@ async def persist_to_thread(tabs: Tabs, event: Event) -> bool:
     """Write the event into its target thread; False when there is no such thread of that user."""
     target = event.target
     assert isinstance(target, UserTarget) and target.thread is not None
-    if not tabs.keeps_threads:
-        return False
+    if not tabs.keeps_threads or event.display == "toast":
+        return False  # a toast is never kept: it falls back to the user's tabs, as without threads
     if await tabs.thread_owner(target.thread) != target.user:
         log.warning("event %s names thread %s, which %s does not own; not persisting it",
                     event.id, target.thread, target.user)

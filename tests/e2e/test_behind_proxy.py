@@ -19,7 +19,6 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from herald.contract.events import EventRequest
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
 from tests.support.browser import chromium
@@ -32,8 +31,6 @@ pytestmark = pytest.mark.e2e
 
 USER = "carol"
 WEBSOCKET = "GET /chat/ws/socket.io/?EIO=4&transport=websocket"
-# Ack buttons come with #17 item 1 (event `actions`); until then this test goes without its ack step.
-ACK_BUTTONS = "actions" in EventRequest.model_fields
 
 
 @dataclass
@@ -119,8 +116,7 @@ async def test_a_browser_through_nginx_logs_in_is_shown_events_and_survives_its_
     assert response.status_code == 202, response.text
     await expect(page.get_by_text(first)).to_be_visible(timeout=15_000)
 
-    if ACK_BUTTONS:
-        await click_an_ack(page, deployment, keys)
+    await click_an_ack(page, deployment, keys)
 
     # A reload opens a new conversation; the earlier one is in the history, under the prefix too.
     await page.reload()

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.processes import Service
 from tests.support.routing_drivers import Publisher, Tabs, fresh_user, settled
-from tests.support.thread_history import step_metadata
+from tests.support.thread_history import start_thread, step_metadata
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -17,10 +17,7 @@ async def test_a_thread_nobody_shows_gets_the_event_written_in_and_shown_on_resu
         history_chat: Service, tabs: Tabs, publisher: Publisher) -> None:
     alice = fresh_user("alice")
     first = await tabs.open(history_chat, alice)
-    await first.say("start a conversation")  # Chainlit creates the thread on the first user message
-    await wait_until(lambda: any("You said" in step.get("output", "") for step in first.messages),
-                     what="the app's reply")
-    thread = first.messages[0]["threadId"]
+    thread = await start_thread(first)
     await first.disconnect()
 
     elsewhere = await tabs.open(history_chat, alice)  # alice is online, but not in that thread
@@ -39,10 +36,7 @@ async def test_a_thread_of_another_user_is_not_written(
         history_chat: Service, tabs: Tabs, publisher: Publisher) -> None:
     owner, intruder = fresh_user("owner"), fresh_user("intruder")
     first = await tabs.open(history_chat, owner)
-    await first.say("mine")
-    await wait_until(lambda: any("You said" in step.get("output", "") for step in first.messages),
-                     what="the app's reply")
-    thread = first.messages[0]["threadId"]
+    thread = await start_thread(first, "mine")
     await first.disconnect()
 
     intruders = await tabs.open(history_chat, intruder)

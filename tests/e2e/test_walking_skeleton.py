@@ -55,7 +55,8 @@ async def test_an_event_reaches_every_tab_of_its_user_and_nobody_else(
             assert shown["type"] == "assistant_message"
             assert shown["metadata"]["severity"] == "success" and shown["metadata"]["title"] == "CI"
             assert "**Deploy** finished" in shown["output"]
-            assert "CI" in shown["output"] and "✅" in shown["output"]
+            # The severity: a label in the heading, and an icon the frontend draws as an SVG (no emoji font).
+            assert "**Success · CI**" in shown["output"] and shown["metadata"]["icon"] == "circle-check"
             assert shown["name"] == "tests"  # the author is the API key's name
     finally:
         for tab in (*alice_tabs, bob):

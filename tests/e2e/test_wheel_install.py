@@ -28,8 +28,10 @@ pytestmark = pytest.mark.e2e
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 # What the build reads. src/herald links services/ and shared/ in, and services/chat/dot_chainlit links
-# .chainlit/config.toml: copied as links, so the build follows them as it does in the checkout.
-BUILD_INPUTS = ("pyproject.toml", "README.md", "LICENSE", "src", "services", "shared", ".chainlit/config.toml")
+# .chainlit/config.toml and .chainlit/translations: copied as links, so the build follows them as it
+# does in the checkout.
+BUILD_INPUTS = ("pyproject.toml", "README.md", "LICENSE", "src", "services", "shared", ".chainlit/config.toml",
+                ".chainlit/translations")
 
 # The user's app, with packages named as Herald's were before #19.
 DUMMY_APP = {
@@ -150,6 +152,7 @@ def test_the_wheel_installs_herald_alone(installed: Installed) -> None:
     assert top_level == {"herald", f"herald-{VERSION}.dist-info"}, top_level
     assert "herald/py.typed" in files
     assert "herald/chat/dot_chainlit/config.toml" in files
+    assert "herald/chat/dot_chainlit/translations/en-US.json" in files  # Herald's, without the LLM footer
     assert installed.run("-m", "herald", "--version").strip() == f"herald {VERSION}"
 
 
@@ -198,7 +201,8 @@ def test_the_demo_chat_serves_from_the_wheel_with_heralds_chainlit_settings(
     demo_dir = tmp_path / "demo"  # no .chainlit/ here: the wheel brings Herald's
     demo_dir.mkdir()
     chat = _serve(served, installed, "wheel-demo", ["herald.chat"], env, demo_dir, "/herald/readyz")
-    assert (demo_dir / ".chainlit" / "config.toml").read_text() == (ROOT / ".chainlit" / "config.toml").read_text()
+    for shipped in ("config.toml", "translations/en-US.json", "translations/de-DE.json"):
+        assert (demo_dir / ".chainlit" / shipped).read_text() == (ROOT / ".chainlit" / shipped).read_text(), shipped
     page = httpx.get(chat.url, timeout=10)
     assert page.status_code == 200 and "<title>Herald</title>" in page.text
     assert httpx.get(f"{chat.url}/auth/config", timeout=10).json()["passwordAuth"] is True

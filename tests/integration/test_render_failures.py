@@ -8,6 +8,7 @@ import uuid
 import aio_pika
 import pytest
 
+from herald.chat.ackable_events import AckableEvents
 from herald.chat.session_registry import SessionRegistry
 from herald.chat.tab_showing import TabShowing
 from herald.contract.declarations import declare_exchanges
@@ -29,7 +30,8 @@ async def test_the_last_failed_render_dead_letters_the_event_with_the_reason(amq
         await channel.default_exchange.publish(aio_pika.Message(event.to_wire(), message_id=event.id),
                                                routing_key=tab_queue.name)
         publishing = await connection.channel(publisher_confirms=True, on_return_raises=True)  # as replica.py's
-        showing = TabShowing(SessionRegistry(), FakeTabs(), ConfirmedPublisher(publishing), render_attempts=2)
+        showing = TabShowing(SessionRegistry(), FakeTabs(), ConfirmedPublisher(publishing), render_attempts=2,
+                             ackable=AckableEvents())
 
         first = await tab_queue.get(timeout=5)
         await showing._retry_or_give_up(event, first)  # the first failure: back to the tab's queue

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
 import socketio
+
+EXTRAS = ("update_message", "element", "action", "remove_action", "toast")
 
 
 async def login(base_url: str, user: str, password: str) -> str:
@@ -43,9 +46,14 @@ class ChatTab:
 
     resumed: list[dict[str, Any]] = field(default_factory=list)
     ignored: set[str] = field(default_factory=set)
+    # What else a notification emits, in order, as (event name, payload): its updates, elements, action
+    # buttons and their removals, and toasts.
+    extras: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.client.on("new_message", self._on_new_message)
+        for name in EXTRAS:
+            self.client.on(name, partial(self._on_extra, name))
         self.client.on("resume_thread", self._on_resume_thread)
         self.client.on("delete_message", self._on_delete_message)
 
@@ -57,6 +65,20 @@ class ChatTab:
                 self.messages[index] = step
                 return
         self.messages.append(step)
+
+    async def _on_extra(self, name: str, payload: dict[str, Any]) -> None:
+        self.extras.append((name, payload))
+        if name == "update_message":  # as the frontend does: merged into the message with that id
+            self.messages = [{**known, **payload} if known.get("id") == payload.get("id") else known
+                             for known in self.messages]
+
+    def emitted_as(self, name: str) -> list[dict[str, Any]]:
+        return [payload for emitted, payload in self.extras if emitted == name]
+
+    async def click(self, action: dict[str, Any]) -> httpx.Response:
+        """Click an action button, as Chainlit's frontend does: `POST /project/action`, not a socket event."""
+        async with httpx.AsyncClient(base_url=self.base_url, cookies={"access_token": self.token}) as http:
+            return await http.post("/project/action", json={"action": action, "sessionId": self.session_id})
 
     async def _on_delete_message(self, step: dict[str, Any]) -> None:
         self.messages = [known for known in self.messages if known.get("id") != step.get("id")]

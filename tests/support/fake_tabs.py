@@ -14,7 +14,9 @@ from typing import Any, cast
 
 from aio_pika.abc import AbstractIncomingMessage
 
-from herald.chat.tabs import OnProof, Tab, TabCallback
+from herald.chat.notification_view import Acknowledged, ToastType
+from herald.chat.render import Step
+from herald.chat.tabs import AckClick, ClickAnswer, OnAckClick, OnProof, OnResumed, Tab, TabCallback
 from herald.contract.events import Event
 from herald.contract.topology import RELAYED_FOR_HEADER
 
@@ -38,6 +40,14 @@ async def _nobody(tab: Tab) -> None:
     pass
 
 
+async def _no_callback(click: AckClick) -> ClickAnswer:
+    raise AssertionError("a click while nobody watches for acks: the channel would answer 404")
+
+
+def _no_resume(session_id: str, event_id: str, step: Step) -> None:
+    pass
+
+
 class FakeTabs:
     def __init__(self, keeps_threads: bool = False) -> None:
         self.tabs: dict[str, FakeTab] = {}
@@ -47,6 +57,11 @@ class FakeTabs:
         self.threads: dict[str, str] = {}  # thread id -> owner
         self.written: list[tuple[str, str]] = []  # (thread id, event id)
         self.failing: set[str] = set()  # event ids whose rendering raises
+        # What was shown acknowledged: (session id, event id or kept step id, by whom)
+        self.acknowledged: list[tuple[str, str, str]] = []
+        self.toasts: list[tuple[str, str, str]] = []  # (session id, text, kind)
+        self._on_click: OnAckClick = _no_callback
+        self._on_resumed: OnResumed = _no_resume
         self._keeps_threads = keeps_threads
         self._socket_ids = (f"socket-{n}" for n in itertools.count())
         self._on_connected: TabCallback = _nobody
@@ -73,6 +88,15 @@ class FakeTabs:
         if socket.on_proof is not None:
             socket.on_proof(socket.sent)
 
+    async def click(self, session_id: str, payload: object) -> ClickAnswer:
+        """The tab's user clicks a button with this payload (as a browser may send any)."""
+        tab = self.tabs[session_id]
+        return await self._on_click(AckClick(session_id, tab.user, tab.thread_id, payload))
+
+    def resume(self, session_id: str, event_id: str, step: Step) -> None:
+        """The tab got a Herald step of this event back from history."""
+        self._on_resumed(session_id, event_id, step)
+
     def shown_in(self, session_id: str) -> list[str]:
         return [event_id for shown_to, event_id in self.shown if shown_to == session_id]
 
@@ -93,11 +117,33 @@ class FakeTabs:
         tab = self.tabs.get(session_id)
         return tab is not None and tab.live
 
-    async def show(self, session_id: str, event: Event) -> None:
+    async def show(self, session_id: str, event: Event, acknowledged: Acknowledged | None = None) -> None:
         if event.id in self.failing:
             raise RuntimeError("rendering fails on purpose")
         if self.is_live(session_id):  # as an emit to a dead socket, a show to a dropped tab vanishes
             self.shown.append((session_id, event.id))
+            if acknowledged is not None:
+                self.acknowledged.append((session_id, event.id, acknowledged.by))
+
+    async def show_acknowledged(self, session_id: str, event: Event, acknowledged: Acknowledged) -> None:
+        if self.is_live(session_id):
+            self.acknowledged.append((session_id, event.id, acknowledged.by))
+
+    async def show_step_acknowledged(self, session_id: str, kept: Step, acknowledged: Acknowledged) -> None:
+        if self.is_live(session_id):
+            self.acknowledged.append((session_id, str(kept["id"]), acknowledged.by))
+
+    async def toast(self, session_id: str, text: str, kind: ToastType) -> None:
+        if self.is_live(session_id):
+            self.toasts.append((session_id, text, kind))
+
+    def watch_acks(self, on_click: OnAckClick, on_resumed: OnResumed) -> Callable[[], None]:
+        self._on_click, self._on_resumed = on_click, on_resumed
+
+        def stop() -> None:
+            self._on_click, self._on_resumed = _no_callback, _no_resume
+
+        return stop
 
     async def emitted(self, socket: str, on_proof: OnProof) -> int | None:
         if not any(tab.socket == socket and tab.live for tab in self.tabs.values()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -147,6 +148,9 @@ def chat(amqp_url: str, users_file: Path, workdir: Path, name: str = "chat", *, 
         env.setdefault("HERALD_DEPLOYMENT", f"timeout-{env['HERALD_SESSION_TIMEOUT_SECONDS']}")
     chat_dir = workdir / name
     chat_dir.mkdir(exist_ok=True)
+    # Chainlit reads its UI config and translations from the working directory: the demo's own (its
+    # name, no LLM disclaimer), as `./herald up` runs it from the checkout.
+    shutil.copytree(ROOT / ".chainlit", chat_dir / ".chainlit", dirs_exist_ok=True)
 
     def start(port: int) -> AbstractContextManager[Service]:
         app_path = str(app or DEFAULT_APP)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.chat_client import login_by_header
+from tests.support.chat_client import ChatTab, login_by_header
 from tests.support.processes import Service
 from tests.support.routing_drivers import Tabs
 from tests.support.waiting import wait_until
@@ -23,6 +23,15 @@ def kept_events(thread: dict[str, Any]) -> list[str]:
     """The ids of the Herald events a thread keeps, in the order of its steps."""
     return [metadata["herald_event_id"] for metadata in map(step_metadata, thread["steps"])
             if "herald_event_id" in metadata]
+
+
+async def start_thread(tab: ChatTab, text: str = "start a conversation") -> str:
+    """The tab's user says something, so that Chainlit creates the tab's thread (on the first user
+    message), and the app answers; the thread's id."""
+    await tab.say(text)
+    await wait_until(lambda: any("You said" in step.get("output", "") for step in tab.messages),
+                     what="the app's reply")
+    return str(tab.messages[0]["threadId"])
 
 
 async def resume(tabs: Tabs, chat: Service, user: str, thread: str) -> dict[str, Any]:

@@ -5,13 +5,18 @@ Chainlit's server: every name services/chat/chainlit_tabs.py lists in its docstr
   type Chainlit's `StepDict` declares, its times stamped as Chainlit stamps them;
 - the socket.io handlers the adapter wraps exist, take the arguments it passes on, and are put back;
 - the session registries, the socket.io server's calls, the contexts, the data layer, the config
-  values and the app lifespan the adapter uses exist with the shapes it uses.
+  values and the app lifespan the adapter uses exist with the shapes it uses;
+- a rich notification's socket events (`action`, `remove_action`, `update_message`, `toast`) carry
+  what Chainlit's own calls emit; an action click runs the callback kept in
+  `config.code.action_callbacks`; a resumed thread reaches the frontend after the app's
+  `on_chat_resume` (restore_notifications).
 
 When an upgrade changes one, this fails and names it, before the frontend silently renders Herald's
 messages differently, or a tab's connect stops reaching Herald."""
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import inspect
 import re
@@ -21,6 +26,8 @@ import uuid
 from typing import Any
 
 import chainlit as cl
+import chainlit.server
+import chainlit.socket
 import pytest
 import socketio.exceptions
 from chainlit.config import config
@@ -33,9 +40,11 @@ from chainlit.step import StepDict
 from chainlit.types import ThreadDict
 from chainlit.utils import utc_now
 
-from herald.chat import render, socket_liveness
+from herald.chat import notification_view, render, socket_liveness
+from herald.chat.ack_signature import signer
 from herald.chat.chainlit_tabs import ChainlitTabs
-from herald.chat.tabs import Tab
+from herald.chat.notification_view import ACK_ACTION
+from herald.chat.tabs import AckClick, ClickAnswer, Tab
 from herald.contract.events import EventRequest
 
 pytestmark = pytest.mark.unit
@@ -100,7 +109,7 @@ async def test_watching_wraps_the_handlers_and_puts_chainlits_back() -> None:
     async def noticed(tab: Tab) -> None:
         pass
 
-    stop = ChainlitTabs().watch(noticed, noticed)
+    stop = ChainlitTabs(b"key").watch(noticed, noticed)
     try:
         wrapped = {name for name, handler in chainlit_handlers.items() if handlers[name] is not handler}
         assert wrapped == set(WRAPPED_HANDLERS), f"Herald's wrappers did not replace {set(WRAPPED_HANDLERS) - wrapped}"
@@ -200,3 +209,79 @@ def test_herald_stamps_a_step_as_chainlit_does() -> None:
     stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
     assert stamp.fullmatch(utc_now()), f"chainlit.utils.utc_now gives {utc_now()!r} now (render.utc_now copies it)"
     assert stamp.fullmatch(render.utc_now())
+
+
+async def test_the_socket_events_of_a_rich_notification_are_the_ones_chainlit_emits() -> None:
+    """chainlit_tabs.py emits `element`, `action`, `remove_action`, `update_message` and `toast` by hand,
+    with the payloads Chainlit's own calls give them (the frontend's side: test_chainlit_frontend_contract.py)."""
+    sent: list[tuple[str, Any]] = []
+
+    async def emit(event: str, data: Any) -> None:
+        sent.append((event, data))
+
+    session = WebsocketSession(id=str(uuid.uuid4()), socket_id=str(uuid.uuid4()), emit=emit,
+                               emit_call=lambda *_: None, user_env={}, client_type="webapp", thread_id="t",
+                               user=cl.User(identifier="alice"))
+    try:
+        in_session = contextvars.copy_context()
+        in_session.run(init_ws_context, session)
+        event = EventRequest.model_validate({"target": {"user": "alice"}, "body": "b",
+                                             "actions": [{"type": "ack", "label": "Seen"}]}).to_event("src")
+        button = notification_view.ack_actions(event, "message", signer(b"key", "alice"))[0]
+        action = cl.Action(**button)  # as Chainlit's /project/action makes it from what the browser sends back
+        assert action.payload == button["payload"], "cl.Action no longer keeps the payload it is given"
+        step = render.step(event, "message", "t")
+        image = notification_view.image_element("https://img.example/a.png", "a", "message", "t")
+
+        async def chainlit_calls() -> None:
+            emitter = context_var.get().emitter
+            await emitter.send_element(image)  # type: ignore[arg-type]
+            await action.send(for_id="message")
+            await action.remove()
+            await emitter.update_step(step)  # type: ignore[arg-type]
+            await emitter.send_toast("note", "error")
+
+        await asyncio.create_task(chainlit_calls(), context=in_session)
+    finally:
+        await session.delete()
+    assert [name for name, _ in sent] == ["element", "action", "remove_action", "update_message", "toast"], \
+        f"Chainlit now emits {[name for name, _ in sent]} for an element, an action, its removal, a step update " \
+        "and a toast"
+    assert sent[0][1] is image, "emitter.send_element no longer emits the element as it is"
+    assert sent[1][1] == button, "cl.Action.to_dict() differs from Herald's ack button (notification_view.ack_buttons)"
+    assert sent[2][1]["id"] == button["id"], "remove_action no longer names the action by its id"
+    assert sent[3][1] is step, "emitter.update_step no longer emits the step as it is"
+    assert sent[4][1] == {"message": "note", "type": "error"}, f"a toast is emitted as {sent[4][1]} now"
+
+
+def test_an_action_click_runs_the_callback_chainlit_keeps_under_its_name() -> None:
+    # Chainlit's own router (it joins the app when the server starts).
+    routes = {(getattr(route, "path", None), method) for route in chainlit.server.router.routes
+              for method in getattr(route, "methods", None) or ()}
+    assert ("/project/action", "POST") in routes, "Chainlit's POST /project/action is gone (an ack click is one)"
+    assert isinstance(config.code.action_callbacks, dict), \
+        "chainlit config.code.action_callbacks is no longer a dict (watch_acks removes Herald's callback from it)"
+    _takes("chainlit.action_callback", cl.action_callback, "name")
+    _takes("chainlit.data.base.BaseDataLayer.update_step", BaseDataLayer.update_step, object(), {})
+
+    async def on_click(click: AckClick) -> ClickAnswer:
+        return "refused"
+
+    had = dict(config.code.action_callbacks)
+    was_installed = bool(socket_liveness._installed)
+    stop = ChainlitTabs(b"key").watch_acks(on_click, lambda *_: None)
+    try:
+        assert ACK_ACTION in config.code.action_callbacks, \
+            "cl.action_callback no longer registers in config.code.action_callbacks"
+    finally:
+        stop()
+        if not was_installed:
+            socket_liveness.uninstall()
+    assert config.code.action_callbacks == had, "watch_acks did not put Chainlit's action callbacks back"
+
+
+def test_a_resumed_threads_elements_go_to_the_frontend_after_the_apps_on_chat_resume() -> None:
+    source = inspect.getsource(chainlit.socket.connection_successful)
+    resume, sent = source.find("config.code.on_chat_resume(thread)"), source.find("emitter.resume_thread(thread)")
+    assert 0 <= resume < sent, ("Chainlit's connection_successful no longer calls on_chat_resume(thread) before it "
+                                "sends the thread to the frontend: restore_notifications adds its images too late")

@@ -21,6 +21,9 @@ FULL = {
     "severity": "success",
     "ttl_seconds": 600,
     "data": {"build": 7},
+    "url": "https://ci.example/runs/7",
+    "image": "https://ci.example/graph.png",
+    "actions": [{"type": "link", "label": "Logs", "url": "http://ci.example/logs"}, {"type": "ack", "label": "Seen"}],
 }
 
 
@@ -30,6 +33,10 @@ def test_accepting_a_request_keeps_every_field_it_has() -> None:
     assert event.model_dump(exclude={"target"}) == {
         "v": 1, "id": "deploy-4711", "title": "Deploy finished", "body": "**api** is live",
         "severity": Severity.SUCCESS, "source": "ci", "created_at": at, "ttl_seconds": 600, "data": {"build": 7},
+        "url": "https://ci.example/runs/7", "image": "https://ci.example/graph.png",
+        "actions": [{"type": "link", "label": "Logs", "url": "http://ci.example/logs"},
+                    {"type": "ack", "label": "Seen"}],
+        "display": None,  # a message: left out on the wire
     }
 
 

@@ -158,7 +158,7 @@ def test_the_chat_renders_every_message_inert_with_the_configured_image_hosts(mo
     try:
         assert config.image_hosts() == {"img.example.com", "cdn.example"}
         assert render.message_content(event) == (
-            "ℹ️ **Info · t**\n\n![a](https://img.example.com/a.png) b \\<b>x\\</b>")  # noqa: RUF001
+            "**Info · t**\n\n![a](https://img.example.com/a.png) b \\<b>x\\</b>")
         monkeypatch.delenv("HERALD_IMAGE_HOSTS")
         config.image_hosts.cache_clear()
         assert render.message_content(event).endswith("\n\na b \\<b>x\\</b>")  # none by default

@@ -36,9 +36,9 @@ def test_herald_chat_imports_without_chainlit() -> None:
 
 def test_the_delivery_api_is_exported_lazily_from_herald_chat() -> None:
     same = python("-c", "import sys, herald.chat, herald.chat.delivery as d\n"
-                  "names = ('attach', 'running', 'is_live', 'wait_live')\n"
+                  "names = ('attach', 'running', 'is_live', 'wait_live', 'restore_notifications')\n"
                   "print(all(getattr(herald.chat, n) is getattr(d, n) for n in names), sorted(herald.chat.__all__))")
-    assert same == "True ['attach', 'is_live', 'running', 'wait_live']"
+    assert same == "True ['attach', 'is_live', 'restore_notifications', 'running', 'wait_live']"
 
 
 def test_an_unknown_name_is_still_an_attribute_error() -> None:
@@ -54,14 +54,19 @@ def test_the_package_is_marked_typed() -> None:
 
 def test_the_demos_chainlit_files_are_written_where_missing(tmp_path: Path) -> None:
     written = chainlit_project.provide_missing(tmp_path)
-    config = tmp_path / ".chainlit" / "config.toml"
-    assert written == [config]
-    assert config.read_text() == (ROOT / ".chainlit" / "config.toml").read_text()
+    shipped = sorted([ROOT / ".chainlit" / "config.toml", *(ROOT / ".chainlit" / "translations").glob("*.json")])
+    assert len(shipped) > 20  # the translations too (dot_chainlit/translations is a link to a directory)
+    assert written == [tmp_path / path.relative_to(ROOT) for path in shipped]
+    assert all((tmp_path / path.relative_to(ROOT)).read_text() == path.read_text() for path in shipped)
 
 
 def test_an_operators_chainlit_files_are_kept(tmp_path: Path) -> None:
     config = tmp_path / ".chainlit" / "config.toml"
     config.parent.mkdir()
     config.write_text("[UI]\nname = 'Ours'\n")
-    assert chainlit_project.provide_missing(tmp_path) == []
-    assert config.read_text() == "[UI]\nname = 'Ours'\n"
+    ours = config.parent / "translations" / "en-US.json"
+    ours.parent.mkdir()
+    ours.write_text("{}")
+    written = chainlit_project.provide_missing(tmp_path)
+    assert config not in written and ours not in written and written  # the missing ones only
+    assert config.read_text() == "[UI]\nname = 'Ours'\n" and ours.read_text() == "{}"

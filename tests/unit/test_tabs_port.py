@@ -31,6 +31,7 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.unit
 
 ALICE_1, ALICE_2, ALICE_3, BOB_1 = (f"00000000-0000-4000-8000-00000000000{n}" for n in range(1, 5))
+KEY = b"ack key of the test"
 THREAD_OF_ALICE, THREAD_OF_BOB = "10000000-0000-4000-8000-000000000001", "10000000-0000-4000-8000-000000000002"
 
 
@@ -64,7 +65,8 @@ async def parts() -> AsyncIterator[Parts]:
     tabs = FakeTabs()
     # A link that is never started: the replica runs as it does while the broker is away.
     link = BrokerLink("amqp://guest:guest@127.0.0.1:9/", "test-tabs-port")
-    replica = Replica(ChatSettings(reconnect_grace_seconds=60), link, tabs, session_timeout=60)
+    replica = Replica(ChatSettings(reconnect_grace_seconds=60), link, tabs, session_timeout=60,
+                      ack_key=KEY)
     stop_watching = tabs.watch(replica.on_connected, replica.on_disconnected)
     built = Parts(tabs, replica)
     yield built
