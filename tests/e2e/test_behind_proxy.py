@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.nginx import Proxy, herald_proxy
 from tests.support.problems import assert_problem
 from tests.support.processes import Service
@@ -70,14 +70,6 @@ async def send(deployment: Deployment, keys: Keys, title: str, **fields: object)
                                                           "body": "Sent through nginx.", **fields})
 
 
-async def log_in(page: Page, base: str) -> None:
-    await page.goto(f"{base}/chat/")
-    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill(USER)
-    await page.locator("input[type=password]").fill(PASSWORDS[USER])
-    await page.locator("button[type=submit]").click()
-    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=30_000)
-
-
 def upstreams(proxy: Proxy, request: str, status: int | None = None) -> list[str]:
     """The replicas that answered the requests starting with `request` (with `status`), in order."""
     return [upstream for answer, line, upstream in proxy.served()
@@ -103,7 +95,7 @@ async def test_a_browser_through_nginx_logs_in_is_shown_events_and_survives_its_
     proxy = deployment.proxy
     context = await browser.new_context()
     page = await context.new_page()
-    await log_in(page, proxy.url)
+    await log_in(page, f"{proxy.url}/chat/", USER, PASSWORDS[USER], timeout_ms=30_000)
     login = [cookie for cookie in await context.cookies() if cookie["name"] == "access_token"]
     assert [cookie["path"] for cookie in login] == ["/chat/"], login
 

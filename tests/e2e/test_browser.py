@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.conftest import PASSWORDS, Keys
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.processes import Service
 
 pytestmark = pytest.mark.e2e
@@ -24,11 +24,7 @@ async def browser() -> AsyncIterator[Browser]:
 async def test_a_logged_in_user_sees_an_event_appear(browser: Browser, notifier: Service, chat: Service,
                                                      keys: Keys) -> None:
     page = await browser.new_page()
-    await page.goto(chat.url)
-    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill("bob")
-    await page.locator("input[type=password]").fill(PASSWORDS["bob"])
-    await page.locator("button[type=submit]").click()
-    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=15_000)
+    await log_in(page, chat.url, "bob", PASSWORDS["bob"])
 
     title = f"Build {uuid.uuid4().hex[:6]} failed"
     notice = f"Maintenance {uuid.uuid4().hex[:6]} at noon"

@@ -14,7 +14,7 @@ from playwright.async_api import Browser, expect
 from herald.chat.config import DEMO_HISTORY_URL
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.processes import Service
 
 pytestmark = pytest.mark.e2e
@@ -36,11 +36,7 @@ def browser_history_chat(amqp_url: str, users_file: Path, workdir: Path) -> Iter
 async def test_a_notification_before_any_message_is_still_there_after_a_reload(
         browser: Browser, notifier: Service, browser_history_chat: Service, keys: Keys) -> None:
     page = await browser.new_page()
-    await page.goto(browser_history_chat.url)
-    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill("carol")
-    await page.locator("input[type=password]").fill(PASSWORDS["carol"])
-    await page.locator("button[type=submit]").click()
-    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=15_000)
+    await log_in(page, browser_history_chat.url, "carol", PASSWORDS["carol"])
 
     title = f"Report {uuid.uuid4().hex[:6]} is ready"
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {keys.publisher}"}) as http:

@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, Page, Request, expect
 
 from tests.conftest import PASSWORDS, Keys
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.processes import Service
 from tests.support.webhook_senders import DAVE_ON_GITHUB, WebhookSources, fixture_payload, github_headers
 
@@ -46,11 +46,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def logged_in(browser: Browser, chat: Service, user: str) -> Page:
     page = await browser.new_page()
-    await page.goto(chat.url)
-    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill(user)
-    await page.locator("input[type=password]").fill(PASSWORDS[user])
-    await page.locator("button[type=submit]").click()
-    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=15_000)
+    await log_in(page, chat.url, user, PASSWORDS[user])
     return page
 
 

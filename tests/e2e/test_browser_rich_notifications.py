@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Route, expect
 
 from tests.conftest import PASSWORDS, Keys
 from tests.support import processes
-from tests.support.browser import chromium
+from tests.support.browser import chromium, log_in
 from tests.support.processes import Service
 
 pytestmark = pytest.mark.e2e
@@ -64,11 +64,7 @@ async def test_a_rich_notification_shows_and_its_ack_button_marks_it_acknowledge
         await route.fulfill(body=GRAPH, content_type="image/png")
 
     await page.route(f"https://{IMAGE_HOST}/**", image)
-    await page.goto(rich_chat.url)
-    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill("carol")
-    await page.locator("input[type=password]").fill(PASSWORDS["carol"])
-    await page.locator("button[type=submit]").click()
-    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=15_000)
+    await log_in(page, rich_chat.url, "carol", PASSWORDS["carol"])
     await expect(page).to_have_title("Herald")
     await expect(page.locator(".watermark")).to_have_text("")  # Chainlit's "LLMs can make mistakes" footer
     await expect(page.get_by_text("LLMs can make mistakes")).to_have_count(0)

@@ -6,7 +6,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 # Without these, Chromium tries to reach Google's hosts on this closed network at every start.
 QUIET_CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -21,3 +21,13 @@ async def chromium() -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(executable_path=executable, args=QUIET_CHROMIUM)
         yield browser
         await browser.close()
+
+
+async def log_in(page: Page, url: str, user: str, password: str, timeout_ms: int = 15_000) -> None:
+    """Open the demo chat at `url` and log in with its password form, as a user would; done once the
+    demo's greeting shows."""
+    await page.goto(url)
+    await page.get_by_label("Email address").or_(page.locator("input[type=text]")).first.fill(user)
+    await page.locator("input[type=password]").fill(password)
+    await page.locator("button[type=submit]").click()
+    await expect(page.get_by_text("Notifications for you will appear here")).to_be_visible(timeout=timeout_ms)
