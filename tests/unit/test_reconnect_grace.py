@@ -22,7 +22,7 @@ async def test_only_the_last_drops_grace_counts_and_close_cancels_the_rest() -> 
     grace = ReconnectGrace(0.2, hand_back)
     grace.start("dropped once")
     grace.start("dropped twice")
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # pacing: the second drop comes halfway through its first grace
     grace.start("dropped twice")  # a new grace, from now
     await wait_until(lambda: expired == ["dropped once"], timeout=5, what="the first grace to pass")
     assert grace.running("dropped twice") and not grace.running("dropped once")
@@ -30,5 +30,5 @@ async def test_only_the_last_drops_grace_counts_and_close_cancels_the_rest() -> 
     grace.start("closed")
     grace.close()
     assert not grace.running("closed")
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # a negative window: longer than the grace, and nothing may expire in it
     assert expired == ["dropped once", "dropped twice"]

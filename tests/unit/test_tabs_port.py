@@ -140,7 +140,7 @@ async def test_a_proof_from_the_socket_before_a_reconnect_proves_nothing(parts: 
     await parts.showing.handle(ALICE_1, after, message)
 
     tabs.prove(ALICE_1, old_socket)
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)  # a negative window: the old socket's proof would settle in a turn of the loop
     assert after_message.outcome is None
     tabs.prove(ALICE_1)
     await wait_until(lambda: after_message.outcome == "ack", timeout=5, what="the proof of the current socket")
