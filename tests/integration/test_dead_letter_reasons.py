@@ -144,7 +144,12 @@ async def test_inbox_full_is_dead_lettered(chat: Chat, amqp_url: str) -> None:
     publishing = await chat.connection.channel(publisher_confirms=True)
     inbox = await declare_inbox(publishing, f"full-{uuid.uuid4().hex[:8]}", InboxArguments(60, max_length=1))
     first, refused = f"kept-{uuid.uuid4().hex}", f"refused-{uuid.uuid4().hex}"
-    await publishing.default_exchange.publish(aio_pika.Message(b"{}", message_id=first), inbox.name)
-    with pytest.raises(aio_pika.exceptions.DeliveryError):  # the nack the notifier answers 503 for
-        await publishing.default_exchange.publish(aio_pika.Message(b"{}", message_id=refused), inbox.name)
-    assert await reason_for(amqp_url, refused) == "maxlen"
+    try:
+        await publishing.default_exchange.publish(aio_pika.Message(b"{}", message_id=first), inbox.name)
+        with pytest.raises(aio_pika.exceptions.DeliveryError):  # the nack the notifier answers 503 for
+            await publishing.default_exchange.publish(aio_pika.Message(b"{}", message_id=refused), inbox.name)
+        assert await reason_for(amqp_url, refused) == "maxlen"
+    finally:
+        # A full inbox bound to the persistent broadcasts refuses every one: on the broker the run's other
+        # tests share, a persistent broadcast published meanwhile was answered 503.
+        await inbox.delete(if_unused=False, if_empty=False)
