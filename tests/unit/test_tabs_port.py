@@ -73,6 +73,7 @@ async def parts() -> AsyncIterator[Parts]:
     stop_watching()
     await built.relay.release_all()
     await replica.close()
+    await link.close()  # an aio-pika connection left unclosed warns when collected, in some later test
 
 
 async def test_an_inbox_event_is_shown_in_exactly_its_users_live_tabs(parts: Parts) -> None:
