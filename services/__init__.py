@@ -9,7 +9,7 @@ the old names only ever worked from a checkout, with its root on sys.path.
 Why a hand-written import hook, not `sys.modules` aliases or a re-exporting module per name: Python
 would otherwise find services/chat/*.py on disk and load each file a second time as a module of its own
 (`services.chat.delivery` beside `herald.chat.delivery`), and module state would split in two: two
-Delivery singletons, two sets of registered Chainlit hooks. The finder below answers for every old name
+running deliveries, two sets of registered Chainlit hooks. The finder below answers for every old name
 before the path finder can, and its loader puts the `herald.*` module itself into sys.modules under the
 old name (the import system reads sys.modules again after `exec_module`, and returns what it finds).
 A plain stderr line rather than a FutureWarning: a warning raised from inside the import system names
